@@ -1,0 +1,108 @@
+"""The one settings object of oryauth.
+
+Sites configure oryauth with a single dict in their Django settings::
+
+    ORYAUTH = {
+        "KRATOS_PUBLIC_URL": "http://127.0.0.1:4433",
+        "HYDRA_ADMIN_URL": "http://127.0.0.1:4445",
+        ...
+    }
+
+Every key is optional; `DEFAULTS` documents each one. Read settings through
+`oryauth_settings()`, which builds a frozen `OryAuthSettings` once and
+rebuilds it when a test overrides `ORYAUTH`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+
+@dataclass(frozen=True)
+class OryAuthSettings:
+    # Kratos public API as Django reaches it (whoami, flows).
+    KRATOS_PUBLIC_URL: str = "http://127.0.0.1:4433"
+    # Kratos public API as the *browser* reaches it (flow redirects, form
+    # actions). Empty means "same as KRATOS_PUBLIC_URL".
+    KRATOS_BROWSER_URL: str = ""
+    # Kratos admin API: identities, server-side only.
+    KRATOS_ADMIN_URL: str = "http://127.0.0.1:4434"
+    # Hydra public API: discovery, authorize, token, JWKS.
+    HYDRA_PUBLIC_URL: str = "http://127.0.0.1:4444"
+    # Hydra admin API: challenges, clients, introspection, server-side only.
+    HYDRA_ADMIN_URL: str = "http://127.0.0.1:4445"
+    # Seconds before any call to Ory gives up (connect and read each).
+    HTTP_TIMEOUT: float = 5.0
+    # Name of the Kratos session cookie.
+    SESSION_COOKIE_NAME: str = "ory_kratos_session"
+    # Seconds a resolved session or token may be reused before asking Ory again
+    # (never longer than the session's or token's own expiry).
+    SESSION_CACHE_TTL: int = 60
+    # Seconds a rejected credential is remembered as rejected.
+    NEGATIVE_CACHE_TTL: int = 5
+    # Seconds discovery documents and JWKS are cached.
+    DISCOVERY_CACHE_TTL: int = 3600
+
+    # --- This site as an OAuth2 client of Hydra (relying party) ---
+    # The client id and secret Hydra issued (or that `manage.py oryauth_clients
+    # ensure-site-client` registers).
+    CLIENT_ID: str = ""
+    CLIENT_SECRET: str = ""
+    CLIENT_NAME: str = "Django site"
+    # How the client authenticates at the token endpoint: client_secret_basic,
+    # client_secret_post or none (public client; PKCE then carries the proof).
+    CLIENT_AUTH_METHOD: str = "client_secret_basic"
+    # Must equal a redirect URI registered on the client, character for character.
+    CLIENT_REDIRECT_URI: str = ""
+    CLIENT_POST_LOGOUT_REDIRECT_URI: str = ""
+    CLIENT_SCOPES: tuple[str, ...] = ("openid", "offline_access", "email", "profile")
+
+    @property
+    def kratos_browser_url(self) -> str:
+        return self.KRATOS_BROWSER_URL or self.KRATOS_PUBLIC_URL
+
+    @classmethod
+    def url_setting_names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls) if f.name.endswith("_URL")]
+
+    @classmethod
+    def client_url_setting_names(cls) -> list[str]:
+        return ["CLIENT_REDIRECT_URI", "CLIENT_POST_LOGOUT_REDIRECT_URI"]
+
+
+DEFAULTS = OryAuthSettings()
+
+
+def known_keys() -> set[str]:
+    return {f.name for f in dataclasses.fields(OryAuthSettings)}
+
+
+def raw_settings() -> dict[str, Any]:
+    """The site's ORYAUTH dict as written (system checks validate this)."""
+    value = getattr(settings, "ORYAUTH", {})
+    return dict(value) if isinstance(value, dict) else {}
+
+
+@lru_cache(maxsize=1)
+def oryauth_settings() -> OryAuthSettings:
+    """The site's ORYAUTH settings merged over the defaults.
+
+    Unknown keys are ignored here and reported by `manage.py check` (oryauth.W001),
+    so a typo never crashes a request.
+    """
+    given = {k: v for k, v in raw_settings().items() if k in known_keys()}
+    if "CLIENT_SCOPES" in given:
+        given["CLIENT_SCOPES"] = tuple(given["CLIENT_SCOPES"])
+    return dataclasses.replace(DEFAULTS, **given)
+
+
+@receiver(setting_changed)
+def _reset_on_override(*, setting: str, **_: Any) -> None:
+    if setting == "ORYAUTH":
+        oryauth_settings.cache_clear()

@@ -1,0 +1,196 @@
+"""The only module that talks to Ory.
+
+It builds the ory-client API objects (Kratos public and admin, Hydra public and
+admin), each bound to its own base URL with a timeout on every call, and turns
+every failure into a typed error from `oryauth.errors`:
+
+- no connection, a timeout, or a 5xx answer -> `OryUnavailable`
+- a 4xx answer -> `OryRejected` (with Ory's error id and message)
+- an answer the ory-client models cannot read -> `OryProtocolError`
+
+Everything else in oryauth calls Ory through the functions here.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+from typing import Any
+
+import ory_client
+import pydantic
+import requests
+import urllib3
+from ory_client.api.frontend_api import FrontendApi
+from ory_client.api.identity_api import IdentityApi
+from ory_client.api.o_auth2_api import OAuth2Api
+from ory_client.exceptions import ApiException
+from ory_client.models.session import Session
+
+from .conf import OryAuthSettings, oryauth_settings
+from .errors import OryProtocolError, OryRejected, OryUnavailable
+
+logger = logging.getLogger(__name__)
+
+KRATOS_PUBLIC = "Kratos public"
+KRATOS_ADMIN = "Kratos admin"
+HYDRA_PUBLIC = "Hydra public"
+HYDRA_ADMIN = "Hydra admin"
+
+
+class _OryApiClient(ory_client.ApiClient):
+    """An ory-client ApiClient that applies oryauth's timeout and error mapping
+    to every call made through it."""
+
+    def __init__(self, service: str, base_url: str, timeout: float) -> None:
+        configuration = ory_client.Configuration(host=base_url.rstrip("/"))
+        # No silent retries: a dead server must fail within one timeout.
+        configuration.retries = 0
+        super().__init__(configuration)
+        self.service = service
+        self.timeout = timeout
+
+    def call_api(self, method, url, header_params=None, body=None, post_params=None, _request_timeout=None):  # type: ignore[override]
+        try:
+            return super().call_api(
+                method,
+                url,
+                header_params=header_params,
+                body=body,
+                post_params=post_params,
+                _request_timeout=_request_timeout or (self.timeout, self.timeout),
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise OryUnavailable(self.service, _describe_transport_error(exc)) from None
+
+    def response_deserialize(self, response_data, response_types_map=None):  # type: ignore[override]
+        try:
+            return super().response_deserialize(response_data, response_types_map)
+        except ApiException as exc:
+            raise _error_from_status(self.service, exc.status or 0, exc.body) from None
+        except (pydantic.ValidationError, ValueError) as exc:
+            raise OryProtocolError(self.service, str(exc).splitlines()[0]) from None
+
+
+def _describe_transport_error(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    text = str(reason)
+    if "timed out" in text.lower():
+        return "no answer within the timeout"
+    if "refused" in text.lower():
+        return "connection refused (is the server running?)"
+    return text
+
+
+def _error_from_status(service: str, status: int, body: str | bytes | None) -> OryUnavailable | OryRejected:
+    """Map an HTTP error answer to a typed error, keeping Ory's own error id.
+
+    Kratos answers `{"error": {"id", "message", "reason"}}`; Hydra answers
+    `{"error": "...", "error_description": "..."}`.
+    """
+    parsed: Any = None
+    if body:
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = None
+    if status >= 500 or status == 0:
+        return OryUnavailable(service, f"server error {status}")
+    error_id, message = "", ""
+    if isinstance(parsed, dict):
+        error = parsed.get("error")
+        if isinstance(error, dict):
+            error_id = str(error.get("id") or error.get("status") or "")
+            message = str(error.get("reason") or error.get("message") or "")
+        elif isinstance(error, str):
+            error_id = error
+            message = str(parsed.get("error_description") or "")
+    return OryRejected(service, status, error_id=error_id, message=message, body=parsed)
+
+
+# --- API objects ---------------------------------------------------------------
+# One ApiClient (and so one connection pool) per service and settings; the
+# settings object is part of the cache key so an override in tests rebuilds.
+
+
+@lru_cache(maxsize=16)
+def _api_client(service: str, base_url: str, timeout: float) -> _OryApiClient:
+    return _OryApiClient(service, base_url, timeout)
+
+
+def _client_for(service: str, conf: OryAuthSettings | None = None) -> _OryApiClient:
+    conf = conf or oryauth_settings()
+    base_url = {
+        KRATOS_PUBLIC: conf.KRATOS_PUBLIC_URL,
+        KRATOS_ADMIN: conf.KRATOS_ADMIN_URL,
+        HYDRA_PUBLIC: conf.HYDRA_PUBLIC_URL,
+        HYDRA_ADMIN: conf.HYDRA_ADMIN_URL,
+    }[service]
+    return _api_client(service, base_url, float(conf.HTTP_TIMEOUT))
+
+
+def kratos_frontend() -> FrontendApi:
+    """Kratos public API: self-service flows and sessions (whoami)."""
+    return FrontendApi(_client_for(KRATOS_PUBLIC))
+
+
+def kratos_identities() -> IdentityApi:
+    """Kratos admin API: identities and their sessions. Server-side only."""
+    return IdentityApi(_client_for(KRATOS_ADMIN))
+
+
+def hydra_admin() -> OAuth2Api:
+    """Hydra admin API: login / consent / logout challenges, clients,
+    introspection. Server-side only."""
+    return OAuth2Api(_client_for(HYDRA_ADMIN))
+
+
+def hydra_public() -> OAuth2Api:
+    """Hydra public API: the OAuth2 endpoints a client uses."""
+    return OAuth2Api(_client_for(HYDRA_PUBLIC))
+
+
+# --- Sessions -----------------------------------------------------------------
+
+
+def whoami(*, cookie: str | None = None, session_token: str | None = None) -> Session | None:
+    """The Kratos session for a browser's Cookie header or a session token.
+
+    Returns None when Kratos says there is no valid session (401/403); raises
+    `OryUnavailable` when Kratos cannot be asked.
+    """
+    try:
+        return kratos_frontend().to_session(cookie=cookie, x_session_token=session_token)
+    except OryRejected as exc:
+        if exc.status in (401, 403):
+            return None
+        raise
+
+
+# --- Plain HTTP (endpoints ory-client does not model) --------------------------
+
+
+def get_json(service: str, path: str) -> Any:
+    """GET `path` on one of the four Ory APIs and return the decoded JSON,
+    with the same timeout and error mapping as the ory-client calls."""
+    client = _client_for(service)
+    url = client.configuration.host + path
+    try:
+        response = requests.get(url, timeout=client.timeout, headers={"Accept": "application/json"})
+    except requests.RequestException as exc:
+        raise OryUnavailable(service, _describe_transport_error(exc)) from None
+    if response.status_code >= 400:
+        raise _error_from_status(service, response.status_code, response.content)
+    try:
+        return response.json()
+    except ValueError:
+        raise OryProtocolError(service, f"{path} did not answer JSON") from None
+
+
+def is_ready(service: str) -> bool:
+    """True when the service answers `/health/ready` with 200."""
+    try:
+        get_json(service, "/health/ready")
+    except (OryUnavailable, OryRejected, OryProtocolError):
+        return False
+    return True

@@ -1,0 +1,117 @@
+"""Settings of the oryauth demo site.
+
+Everything comes from the environment (django-environ); the defaults run on
+this machine with nothing set, against the local Ory stack of `make ory-up`.
+"""
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# An optional .env next to manage.py, for people who prefer a file to exports.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-for-anything-real"
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is the development default while DEBUG is off. "
+        "Set the SECRET_KEY environment variable to a long random value."
+    )
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "oryauth",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "oryauth.pages.OryErrorPageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "siteproject.urls"
+WSGI_APPLICATION = "siteproject.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"oryauth": {"handlers": ["console"], "level": env.str("ORYAUTH_LOG_LEVEL", default="INFO")}},
+}
+
+# --- oryauth -----------------------------------------------------------------
+# Server-side URLs are what Django calls; KRATOS_BROWSER_URL is what the
+# browser is sent to (they differ behind a proxy or in containers).
+ORYAUTH = {
+    "KRATOS_PUBLIC_URL": env.str("KRATOS_PUBLIC_URL", default="http://127.0.0.1:4433"),
+    "KRATOS_BROWSER_URL": env.str("KRATOS_BROWSER_URL", default="")
+    or env.str("KRATOS_PUBLIC_URL", default="http://127.0.0.1:4433"),
+    "KRATOS_ADMIN_URL": env.str("KRATOS_ADMIN_URL", default="http://127.0.0.1:4434"),
+    "HYDRA_PUBLIC_URL": env.str("HYDRA_PUBLIC_URL", default="http://127.0.0.1:4444"),
+    "HYDRA_ADMIN_URL": env.str("HYDRA_ADMIN_URL", default="http://127.0.0.1:4445"),
+    "HTTP_TIMEOUT": env.float("ORY_HTTP_TIMEOUT", default=5.0),
+    # The demo site is itself an OAuth2 client of the local Hydra;
+    # `make run` registers it (manage.py oryauth_clients ensure-site-client).
+    "CLIENT_ID": env.str("ORYAUTH_CLIENT_ID", default="oryauth-demo"),
+    "CLIENT_SECRET": env.str("ORYAUTH_CLIENT_SECRET", default="dev-demo-client-secret-change-me"),
+    "CLIENT_NAME": env.str("ORYAUTH_CLIENT_NAME", default="oryauth demo site"),
+    "CLIENT_AUTH_METHOD": env.str("ORYAUTH_CLIENT_AUTH_METHOD", default="client_secret_basic"),
+    "CLIENT_REDIRECT_URI": env.str("ORYAUTH_CLIENT_REDIRECT_URI", default="http://127.0.0.1:8000/auth/callback"),
+    "CLIENT_POST_LOGOUT_REDIRECT_URI": env.str(
+        "ORYAUTH_CLIENT_POST_LOGOUT_REDIRECT_URI", default="http://127.0.0.1:8000/"
+    ),
+    "CLIENT_SCOPES": env.list("ORYAUTH_CLIENT_SCOPES", default=["openid", "offline_access", "email", "profile"]),
+}
