@@ -16,7 +16,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from .conf import OryAuthSettings, known_keys, raw_settings
 
 # URLs that may be left empty (they fall back to another setting).
-OPTIONAL_URLS = {"KRATOS_BROWSER_URL"}
+OPTIONAL_URLS = {"KRATOS_BROWSER_URL", "HYDRA_ISSUER"}
 
 
 def _url_problem(value: Any) -> str | None:

@@ -37,6 +37,9 @@ class OryAuthSettings:
     HYDRA_PUBLIC_URL: str = "http://127.0.0.1:4444"
     # Hydra admin API: challenges, clients, introspection, server-side only.
     HYDRA_ADMIN_URL: str = "http://127.0.0.1:4445"
+    # Hydra's issuer exactly as in its `urls.self.issuer` (ID-token `iss`).
+    # Empty means HYDRA_PUBLIC_URL with a trailing slash, Hydra's own default.
+    HYDRA_ISSUER: str = ""
     # Seconds before any call to Ory gives up (connect and read each).
     HTTP_TIMEOUT: float = 5.0
     # Name of the Kratos session cookie.
@@ -48,6 +51,9 @@ class OryAuthSettings:
     NEGATIVE_CACHE_TTL: int = 5
     # Seconds discovery documents and JWKS are cached.
     DISCOVERY_CACHE_TTL: int = 3600
+    # Dotted path of the class that creates and updates Django users from
+    # identities (subclass oryauth.identities.UserProvisioner).
+    USER_PROVISIONER: str = "oryauth.identities.UserProvisioner"
 
     # --- This site as an OAuth2 client of Hydra (relying party) ---
     # The client id and secret Hydra issued (or that `manage.py oryauth_clients
@@ -67,9 +73,13 @@ class OryAuthSettings:
     def kratos_browser_url(self) -> str:
         return self.KRATOS_BROWSER_URL or self.KRATOS_PUBLIC_URL
 
+    @property
+    def hydra_issuer(self) -> str:
+        return self.HYDRA_ISSUER or self.HYDRA_PUBLIC_URL.rstrip("/") + "/"
+
     @classmethod
     def url_setting_names(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls) if f.name.endswith("_URL")]
+        return [f.name for f in dataclasses.fields(cls) if f.name.endswith("_URL") or f.name == "HYDRA_ISSUER"]
 
     @classmethod
     def client_url_setting_names(cls) -> list[str]:

@@ -1,10 +1,14 @@
 """URLs of the demo site."""
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
+    # The portal: /login, /registration, ..., /consent, /logout (see deploy/ory).
+    path("", include("oryauth.urls")),
+    # This site as a relying party of Hydra.
+    path("auth/", include("oryauth.client.urls")),
 ]

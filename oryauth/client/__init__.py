@@ -1,0 +1,1 @@
+"""The relying party: this Django site signs its users in through Hydra."""

@@ -1,0 +1,138 @@
+"""Kratos identity <-> Django user: the one place users are created, linked
+and kept in sync.
+
+Everything that signs someone in (relying-party callback, middleware,
+authentication backend) describes the person as `IdentityClaims` and calls
+`provision_user`. Sites customise the mapping by subclassing
+`UserProvisioner` and naming it in `ORYAUTH["USER_PROVISIONER"]`.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
+from ory_client.models.identity import Identity
+
+from .conf import oryauth_settings
+from .models import IdentityLink
+
+
+class LoginRejected(Exception):
+    """A provisioner refused this identity; `reason` is shown to the person."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class IdentityClaims:
+    """Who someone is, whatever told us (a Kratos session or an ID token)."""
+
+    issuer: str
+    subject: str
+    email: str = ""
+    email_verified: bool = False
+    given_name: str = ""
+    family_name: str = ""
+
+    @classmethod
+    def from_kratos_identity(cls, identity: Identity) -> IdentityClaims:
+        traits: Mapping[str, Any] = identity.traits if isinstance(identity.traits, Mapping) else {}
+        email = str(traits.get("email") or "")
+        name = traits.get("name") if isinstance(traits.get("name"), Mapping) else {}
+        verified = any(
+            address.value.lower() == email.lower() and address.verified
+            for address in (identity.verifiable_addresses or [])
+        )
+        return cls(
+            issuer=oryauth_settings().hydra_issuer,
+            subject=str(identity.id),
+            email=email,
+            email_verified=verified,
+            given_name=str(name.get("first") or ""),
+            family_name=str(name.get("last") or ""),
+        )
+
+    @classmethod
+    def from_id_token(cls, claims: Mapping[str, Any]) -> IdentityClaims:
+        return cls(
+            issuer=str(claims["iss"]),
+            subject=str(claims["sub"]),
+            email=str(claims.get("email") or ""),
+            email_verified=bool(claims.get("email_verified", False)),
+            given_name=str(claims.get("given_name") or ""),
+            family_name=str(claims.get("family_name") or ""),
+        )
+
+
+class UserProvisioner:
+    """How a Django user is made from, and kept in line with, an identity.
+
+    Override any method; the defaults use the email as username when it is
+    free, and copy email and names onto the user.
+    """
+
+    def check(self, claims: IdentityClaims) -> None:
+        """Raise `LoginRejected` to refuse this identity (e.g. unverified email)."""
+
+    def username_for(self, claims: IdentityClaims) -> str:
+        User = get_user_model()
+        wanted = (claims.email or claims.subject)[:150]
+        if not User._default_manager.filter(**{User.USERNAME_FIELD: wanted}).exists():
+            return wanted
+        # Taken by someone else: keep it readable, make it unique per identity.
+        suffix = hashlib.sha256(f"{claims.issuer}|{claims.subject}".encode()).hexdigest()[:8]
+        return f"{wanted[:141]}-{suffix}"
+
+    def profile_fields(self, claims: IdentityClaims) -> dict[str, str]:
+        """User fields kept in sync with the identity on every sign-in."""
+        return {"email": claims.email, "first_name": claims.given_name[:150], "last_name": claims.family_name[:150]}
+
+    def create_user(self, claims: IdentityClaims) -> AbstractBaseUser:
+        User = get_user_model()
+        user = User(**{User.USERNAME_FIELD: self.username_for(claims)}, **self.profile_fields(claims))
+        user.set_unusable_password()  # the password lives in Kratos, never here
+        user.save()
+        return user
+
+    def update_user(self, user: AbstractBaseUser, claims: IdentityClaims) -> None:
+        changed = [field for field, value in self.profile_fields(claims).items() if getattr(user, field) != value]
+        for field in changed:
+            setattr(user, field, self.profile_fields(claims)[field])
+        if changed:
+            user.save(update_fields=changed)
+
+
+def get_provisioner() -> UserProvisioner:
+    return import_string(oryauth_settings().USER_PROVISIONER)()
+
+
+def provision_user(claims: IdentityClaims) -> AbstractBaseUser:
+    """The Django user linked to this identity: created and linked on first
+    sight, its profile updated when the identity's changed.
+
+    Raises `LoginRejected` when the provisioner refuses the identity.
+    """
+    provisioner = get_provisioner()
+    provisioner.check(claims)
+    link = IdentityLink.objects.select_related("user").filter(issuer=claims.issuer, subject=claims.subject).first()
+    if link is None:
+        try:
+            with transaction.atomic():
+                user = provisioner.create_user(claims)
+                IdentityLink.objects.create(user=user, issuer=claims.issuer, subject=claims.subject)
+            return user
+        except IntegrityError:
+            # A parallel request linked the same identity first: use its user.
+            link = IdentityLink.objects.select_related("user").filter(issuer=claims.issuer, subject=claims.subject).first()
+            if link is None:
+                raise
+    provisioner.update_user(link.user, claims)
+    return link.user

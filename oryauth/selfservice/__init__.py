@@ -1,0 +1,1 @@
+"""Browser pages for Kratos's self-service flows (login, registration, ...)."""

@@ -1,0 +1,84 @@
+"""Provisioning Django users from identities (the one place users are made)."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import override_settings
+from ory_client.models import Identity, VerifiableIdentityAddress
+
+from oryauth.identities import IdentityClaims, LoginRejected, UserProvisioner, provision_user
+from oryauth.models import IdentityLink
+from tests.factories import IdentityClaimsFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_first_sight_creates_a_user_linked_to_the_identity_without_a_usable_password() -> None:
+    claims = IdentityClaimsFactory(email="ada@example.org")
+    user = provision_user(claims)
+    assert user.username == "ada@example.org"
+    assert (user.email, user.first_name, user.last_name) == ("ada@example.org", "Ada", "Lovelace")
+    assert not user.has_usable_password()
+    assert IdentityLink.objects.get(issuer=claims.issuer, subject=claims.subject).user == user
+
+
+def test_second_sight_reuses_the_user_and_syncs_a_changed_profile() -> None:
+    claims = IdentityClaimsFactory()
+    first = provision_user(claims)
+    renamed = IdentityClaims(**{**claims.__dict__, "given_name": "Augusta", "email": "augusta@example.org"})
+    second = provision_user(renamed)
+    assert second.pk == first.pk
+    second.refresh_from_db()
+    assert (second.first_name, second.email) == ("Augusta", "augusta@example.org")
+    assert get_user_model().objects.count() == 1
+
+
+def test_a_taken_username_gets_a_stable_suffix_instead_of_taking_over_the_account() -> None:
+    existing = UserFactory(username="bob@example.org")
+    user = provision_user(IdentityClaimsFactory(email="bob@example.org"))
+    assert user.pk != existing.pk
+    assert user.username.startswith("bob@example.org-")
+
+
+def test_the_same_subject_at_two_issuers_is_two_users() -> None:
+    subject = str(uuid.uuid4())
+    one = provision_user(IdentityClaimsFactory(subject=subject, issuer="https://a.example/"))
+    two = provision_user(IdentityClaimsFactory(subject=subject, issuer="https://b.example/"))
+    assert one.pk != two.pk
+
+
+class RequireVerifiedEmail(UserProvisioner):
+    def check(self, claims: IdentityClaims) -> None:
+        if not claims.email_verified:
+            raise LoginRejected("Verify your email address first.")
+
+
+def test_a_site_provisioner_can_reject_an_identity_and_nothing_is_created() -> None:
+    with override_settings(ORYAUTH={"USER_PROVISIONER": f"{__name__}.RequireVerifiedEmail"}):
+        with pytest.raises(LoginRejected, match="Verify your email"):
+            provision_user(IdentityClaimsFactory(email_verified=False))
+    assert not get_user_model().objects.exists()
+    assert not IdentityLink.objects.exists()
+
+
+def test_claims_from_a_kratos_identity_use_hydras_issuer_and_the_verified_flag() -> None:
+    identity = Identity(
+        id=str(uuid.uuid4()),
+        schema_id="person",
+        schema_url="http://127.0.0.1:4433/schemas/cGVyc29u",
+        traits={"email": "Grace@example.org", "name": {"first": "Grace", "last": "Hopper"}},
+        verifiable_addresses=[VerifiableIdentityAddress(value="grace@example.org", via="email", verified=True, status="completed")],
+    )
+    claims = IdentityClaims.from_kratos_identity(identity)
+    assert claims.issuer == "http://127.0.0.1:4444/"
+    assert claims.subject == str(identity.id)
+    assert (claims.email, claims.email_verified, claims.given_name, claims.family_name) == (
+        "Grace@example.org", True, "Grace", "Hopper",
+    )
+
+
+def test_claims_from_an_id_token() -> None:
+    claims = IdentityClaims.from_id_token({"iss": "https://id.example/", "sub": "abc", "email": "x@example.org"})
+    assert (claims.issuer, claims.subject, claims.email, claims.email_verified) == ("https://id.example/", "abc", "x@example.org", False)
