@@ -49,6 +49,20 @@ class OryAuthSettings:
     SESSION_CACHE_TTL: int = 60
     # Seconds a rejected credential is remembered as rejected.
     NEGATIVE_CACHE_TTL: int = 5
+    # Django cache (alias in CACHES) holding resolved credentials; use a shared
+    # one (e.g. Redis) when several web processes serve the site.
+    CACHE_ALIAS: str = "default"
+    # Bearer tokens starting with this are Kratos session tokens (asked at
+    # /sessions/whoami); any other Bearer token is introspected at Hydra.
+    # One upstream call per new credential either way.
+    SESSION_TOKEN_PREFIX: str = "ory_st_"
+    # Audiences an access token must carry (at least one of them in `aud`).
+    # Empty accepts any audience: set it when several APIs share one Hydra.
+    ACCESS_TOKEN_AUDIENCE: tuple[str, ...] = ()
+    # When Ory cannot be asked about a credential: "anonymous" treats the
+    # caller as anonymous (views requiring authentication answer 503), "fail"
+    # answers 503 at once on every request that carries a credential.
+    UNAVAILABLE_POLICY: str = "anonymous"
     # Seconds discovery documents and JWKS are cached.
     DISCOVERY_CACHE_TTL: int = 3600
     # Dotted path of the class that creates and updates Django users from
@@ -109,6 +123,9 @@ def oryauth_settings() -> OryAuthSettings:
     given = {k: v for k, v in raw_settings().items() if k in known_keys()}
     if "CLIENT_SCOPES" in given:
         given["CLIENT_SCOPES"] = tuple(given["CLIENT_SCOPES"])
+    if "ACCESS_TOKEN_AUDIENCE" in given:
+        audience = given["ACCESS_TOKEN_AUDIENCE"]
+        given["ACCESS_TOKEN_AUDIENCE"] = (audience,) if isinstance(audience, str) else tuple(audience)
     return dataclasses.replace(DEFAULTS, **given)
 
 

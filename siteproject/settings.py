@@ -43,6 +43,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user / request.ory from a Kratos cookie, session token or access token.
+    "oryauth.middleware.OryAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "oryauth.pages.OryErrorPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

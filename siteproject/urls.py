@@ -6,6 +6,8 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Who is calling (cookie, session token or access token), as JSON.
+    path("api/me/", views.api_me, name="api-me"),
     path("admin/", admin.site.urls),
     # The portal: /login, /registration, ..., /consent, /logout (see deploy/ory).
     path("", include("oryauth.urls")),

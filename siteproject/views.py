@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from ory_client.models.session import Session
 
-from oryauth.errors import OryUnavailable
-from oryauth.sessions import kratos_session
+from oryauth.decorators import api_login_required
+from oryauth.resolution import OryCaller, caller_of
 
 
 @dataclass(frozen=True)
@@ -18,21 +17,39 @@ class SignedInIdentity:
     name: str
 
     @classmethod
-    def from_session(cls, session: Session) -> SignedInIdentity:
-        traits = (session.identity.traits if session.identity else None) or {}
-        name = traits.get("name") or {}
-        full_name = " ".join(part for part in (name.get("first"), name.get("last")) if part)
-        return cls(id=str(session.identity.id) if session.identity else "", email=traits.get("email", ""), name=full_name)
+    def from_caller(cls, caller: OryCaller) -> SignedInIdentity:
+        traits = caller.traits
+        name = traits.get("name") if isinstance(traits.get("name"), dict) else {}
+        full_name = " ".join(str(part) for part in (name.get("first"), name.get("last")) if part)
+        return cls(id=caller.identity_id, email=str(traits.get("email", "")), name=full_name)
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Says whether the browser is signed in (Kratos session) and as whom."""
-    context: dict[str, object] = {"identity": None, "ory_unavailable": False}
-    try:
-        session = kratos_session(request)
-    except OryUnavailable:
-        context["ory_unavailable"] = True
-    else:
-        if session is not None:
-            context["identity"] = SignedInIdentity.from_session(session)
+    # request.ory comes from oryauth's middleware (cached, one Kratos call at most).
+    caller = caller_of(request)
+    signed_in = caller.is_person and caller.via == "session_cookie"
+    context: dict[str, object] = {
+        "identity": SignedInIdentity.from_caller(caller) if signed_in else None,
+        "ory_unavailable": caller.unavailable,
+    }
     return render(request, "home.html", context)
+
+
+@api_login_required
+def api_me(request: HttpRequest) -> JsonResponse:
+    """Who is calling, as oryauth's middleware saw it: try it with a cookie,
+    `Authorization: Bearer <session token or access token>` or `X-Session-Token`."""
+    caller = caller_of(request)
+    user = request.user if request.user.is_authenticated else None
+    return JsonResponse(
+        {
+            "authenticated_via": caller.via,
+            "user": {"username": user.get_username(), "email": user.email} if user else None,
+            "identity_id": caller.identity_id or None,
+            "client_id": caller.client_id or None,
+            "scopes": sorted(caller.scopes),
+            "aal": caller.aal or None,
+            "expires_at": caller.expires_at.isoformat() if caller.expires_at else None,
+        }
+    )

@@ -1,0 +1,200 @@
+"""Requirements for plain Django views, on top of `request.ory`.
+
+- `login_required`: a person signed in with Kratos (cookie, session token, or
+  an access token issued to a person). Browsers are sent to the portal login
+  with `return_to`; API callers get a JSON 401 with `WWW-Authenticate: Bearer`.
+- `api_login_required`: any authenticated caller, including client_credentials
+  tokens (machines); always JSON.
+- `scope_required(*scopes)`: a Bearer access token granted every scope
+  (403 `insufficient_scope` otherwise). Kratos sessions carry no scopes.
+- `aal2_required`: a person whose session is aal2 (second factor); browsers
+  are sent to a step-up login, API callers get RFC 9470's 401
+  `insufficient_user_authentication`.
+
+When Ory could not be asked (`UNAVAILABLE_POLICY = "anonymous"`), each of
+these answers 503 instead of treating a perhaps valid caller as a stranger.
+Class-based views use `method_decorator(login_required, name="dispatch")` or
+the mixins at the end.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.utils.translation import gettext as _
+
+from .errors import OryUnavailable
+from .pages import unavailable_page
+from .resolution import OryCaller, caller_of
+from .selfservice.browser_urls import create_flow_url
+
+View = Callable[..., HttpResponse]
+
+
+# --- Responses (also used by the middleware and DRF) -----------------------------
+
+
+def wants_json(request: HttpRequest, caller: OryCaller | None = None) -> bool:
+    """API callers: those who sent a header credential or asked for JSON only."""
+    caller = caller or caller_of(request)
+    if caller.via_header:
+        return True
+    accept = request.META.get("HTTP_ACCEPT", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def bearer_challenge(error: str = "", description: str = "", **extra: str) -> str:
+    """A `WWW-Authenticate: Bearer` value (RFC 6750 section 3)."""
+    params = {"realm": "oryauth"}
+    if error:
+        params["error"] = error
+    if description:
+        params["error_description"] = description
+    params.update(extra)
+    return "Bearer " + ", ".join(f'{key}="{value}"' for key, value in params.items())
+
+
+def unauthenticated_response(request: HttpRequest, caller: OryCaller) -> HttpResponse:
+    """JSON 401. Names `invalid_token` only when a credential was presented
+    (RFC 6750 asks for no error code when there was none)."""
+    if caller.presented_credential:
+        error, description = "invalid_token", _("The credential is invalid, expired or revoked.")
+    else:
+        error, description = "", _("Authentication required.")
+    response = JsonResponse({"error": error or "unauthenticated", "error_description": description}, status=401)
+    response["WWW-Authenticate"] = bearer_challenge(error, description if error else "")
+    return response
+
+
+def unavailable_response(request: HttpRequest, caller: OryCaller) -> HttpResponse:
+    """503 when Ory could not be asked: JSON for APIs, the shared page for browsers."""
+    if wants_json(request, caller):
+        response = JsonResponse(
+            {"error": "temporarily_unavailable", "error_description": _("The sign-in service cannot be reached.")},
+            status=503,
+        )
+        response["Retry-After"] = "5"
+        return response
+    return unavailable_page(request, OryUnavailable("Ory", _("could not check who is signed in")))
+
+
+def insufficient_scope_response(scopes: tuple[str, ...]) -> HttpResponse:
+    description = _("The access token lacks a required scope.")
+    response = JsonResponse(
+        {"error": "insufficient_scope", "error_description": description, "required_scopes": list(scopes)}, status=403
+    )
+    response["WWW-Authenticate"] = bearer_challenge("insufficient_scope", description, scope=" ".join(scopes))
+    return response
+
+
+def portal_login_redirect(request: HttpRequest, **params: str) -> HttpResponse:
+    """To the portal login (through Kratos, which creates the flow), back here after."""
+    return HttpResponseRedirect(create_flow_url("login", return_to=request.build_absolute_uri(), **params))
+
+
+# --- Decorators ----------------------------------------------------------------------
+
+
+def _refusal(request: HttpRequest, caller: OryCaller) -> HttpResponse:
+    if caller.unavailable:
+        return unavailable_response(request, caller)
+    if wants_json(request, caller):
+        return unauthenticated_response(request, caller)
+    return portal_login_redirect(request)
+
+
+def login_required(view: View) -> View:
+    """Only for a person signed in with Kratos (see module docstring)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        caller = caller_of(request)
+        if not caller.is_person:
+            return _refusal(request, caller)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def api_login_required(view: View) -> View:
+    """Any authenticated caller, person or machine; JSON 401 otherwise."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        caller = caller_of(request)
+        if caller.unavailable:
+            return unavailable_response(request, caller)
+        if not caller.is_authenticated:
+            return unauthenticated_response(request, caller)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def scope_required(*scopes: str) -> Callable[[View], View]:
+    """A Bearer access token granted all of `scopes`."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            caller = caller_of(request)
+            if caller.unavailable:
+                return unavailable_response(request, caller)
+            if not caller.is_authenticated:
+                return unauthenticated_response(request, caller)
+            if not caller.has_scopes(*scopes):
+                return insufficient_scope_response(scopes)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def aal2_required(view: View) -> View:
+    """A person whose Kratos session passed a second factor (aal2)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        caller = caller_of(request)
+        if not caller.is_person:
+            return _refusal(request, caller)
+        if caller.aal != "aal2":
+            if wants_json(request, caller):
+                description = _("A second factor is required.")
+                response = JsonResponse(
+                    {"error": "insufficient_user_authentication", "error_description": description}, status=401
+                )
+                response["WWW-Authenticate"] = bearer_challenge(
+                    "insufficient_user_authentication", description, acr_values="aal2"
+                )
+                return response
+            return portal_login_redirect(request, aal="aal2")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- Mixins for class-based views ---------------------------------------------------------
+
+
+class _RequirementMixin:
+    requirement: Callable[[View], View]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        parent = super().dispatch  # type: ignore[misc]
+        return type(self).requirement(parent)(request, *args, **kwargs)
+
+
+class OryLoginRequiredMixin(_RequirementMixin):
+    requirement = staticmethod(login_required)
+
+
+class ApiLoginRequiredMixin(_RequirementMixin):
+    requirement = staticmethod(api_login_required)
+
+
+class Aal2RequiredMixin(_RequirementMixin):
+    requirement = staticmethod(aal2_required)

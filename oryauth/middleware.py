@@ -1,0 +1,68 @@
+"""`request.user` and `request.ory` from a Kratos session cookie, a Kratos
+session token or a Hydra access token.
+
+Add after Django's AuthenticationMiddleware::
+
+    MIDDLEWARE = [
+        ...,
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "oryauth.middleware.OryAuthenticationMiddleware",
+        ...,
+    ]
+
+Who the caller is, and the cache that makes asking cheap, live in
+`oryauth.resolution`. This class only applies the answer:
+
+- a valid credential sets `request.user` (the person's Django user, loaded
+  lazily; anonymous for a machine's client_credentials token);
+- an invalid or malformed header credential (Bearer, X-Session-Token) makes
+  the caller anonymous, whatever Django session came with it;
+- an invalid cookie, or no credential, leaves Django's own session login
+  (e.g. from the relying-party callback) untouched;
+- Ory unreachable: `UNAVAILABLE_POLICY` ("anonymous" by default; "fail"
+  answers 503 here).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
+
+from .conf import oryauth_settings
+from .decorators import unavailable_response
+from .resolution import caller_of
+
+
+def _active_user(user_id: Any) -> Any:
+    """The Django user with this pk, or AnonymousUser when it is gone or
+    deactivated (checked on every request, not only when Ory was asked)."""
+    User = get_user_model()
+    user = User._default_manager.filter(pk=user_id).first()
+    return user if user is not None and user.is_active else AnonymousUser()
+
+
+class OryAuthenticationMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        caller = caller_of(request)
+        if caller.is_authenticated:
+            user_id = caller.user_id
+            request.user = SimpleLazyObject(lambda: _active_user(user_id)) if user_id is not None else AnonymousUser()
+            if caller.via_header:
+                # A header credential cannot be sent cross-site by a browser,
+                # so CSRF protection (meant for cookies) does not apply.
+                request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
+        elif caller.unavailable:
+            if oryauth_settings().UNAVAILABLE_POLICY == "fail":
+                return unavailable_response(request, caller)
+            if caller.via_header:
+                request.user = AnonymousUser()
+        elif caller.via_header:
+            request.user = AnonymousUser()
+        return self.get_response(request)

@@ -1,0 +1,368 @@
+"""Who is calling: a Kratos session cookie, a Kratos session token or a Hydra
+access token, resolved to an `OryCaller` with at most one call to Ory per
+credential and cache period.
+
+The one entry point is `caller_of(request)` (the middleware calls it; the
+decorators and the DRF classes call it when the middleware is not installed).
+Sign-out views call `forget_credentials_of(request)` so the cached answer does
+not outlive the session.
+
+How a credential is recognised (first match wins):
+
+1. `Authorization: Bearer <token>`: a token starting with
+   `SESSION_TOKEN_PREFIX` (Kratos's `ory_st_`) is a Kratos session token,
+   anything else a Hydra access token (`ory_at_...` or a JWT). The prefix picks
+   the one upstream call; we never try both.
+2. `X-Session-Token: <token>`: always a Kratos session token.
+3. the Kratos session cookie (`SESSION_COOKIE_NAME`).
+
+Cache: Django's cache framework (`CACHE_ALIAS`), keyed by a SHA-256 of the
+credential (never the credential itself), for `SESSION_CACHE_TTL` seconds but
+never past the session's or token's expiry; rejected credentials for
+`NEGATIVE_CACHE_TTL`. An unreachable Ory is never cached, so recovery is seen
+on the next request.
+
+Access tokens from `client_credentials` (Hydra sets `sub` to the client id)
+have no person behind them: the caller is authenticated (`is_authenticated`,
+`client_id`, `scopes`) but `request.user` stays anonymous and `identity_id`
+is empty. Access tokens whose subject is not a Kratos identity are treated the
+same way.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from django.core.cache import caches
+from django.http import HttpRequest
+
+from . import ory
+from .conf import OryAuthSettings, oryauth_settings
+from .errors import OryError, OryRejected, OryUnavailable
+from .identities import IdentityClaims, LoginRejected, provision_user
+from .models import IdentityLink
+from .sessions import ory_cookie_header
+
+logger = logging.getLogger(__name__)
+
+CredentialKind = Literal["session_cookie", "session_token", "access_token"]
+
+# Longer credentials are refused without asking Ory: real ones are far shorter
+# (session tokens ~40 chars, opaque access tokens ~90, JWTs a few hundred).
+MAX_CREDENTIAL_LENGTH = 4096
+# RFC 6750 b64token: what a Bearer token may be made of.
+_TOKEN_SYNTAX = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+# Cookie values: visible ASCII except separators (RFC 6265 cookie-octet).
+_COOKIE_SYNTAX = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+")
+_CACHE_PREFIX = "oryauth:caller:"
+
+
+@dataclass(frozen=True)
+class OryCaller:
+    """What the middleware knows about the caller (`request.ory`).
+
+    `via` says which credential was presented ("" when none). `is_authenticated`
+    is True when Ory vouched for it. A person has an `identity_id` (and a Django
+    user, `user_id`); a client_credentials token has only `client_id`.
+    """
+
+    via: CredentialKind | Literal[""] = ""
+    is_authenticated: bool = False
+    identity_id: str = ""
+    session_id: str = ""
+    client_id: str = ""
+    subject: str = ""
+    scopes: frozenset[str] = frozenset()
+    aal: str = ""
+    expires_at: datetime | None = None
+    traits: dict[str, Any] = field(default_factory=dict)
+    user_id: Any = None
+    # Why the caller is not authenticated: "malformed", "invalid", "rejected"
+    # (the user provisioner refused the identity) or "unavailable".
+    problem: str = ""
+
+    @property
+    def presented_credential(self) -> bool:
+        return bool(self.via)
+
+    @property
+    def is_person(self) -> bool:
+        return self.is_authenticated and bool(self.identity_id)
+
+    @property
+    def unavailable(self) -> bool:
+        """Ory could not be asked; the caller may well be valid."""
+        return self.problem == "unavailable"
+
+    @property
+    def via_header(self) -> bool:
+        return self.via in ("session_token", "access_token")
+
+    def has_scopes(self, *scopes: str) -> bool:
+        return self.is_authenticated and self.via == "access_token" and set(scopes) <= self.scopes
+
+
+NO_CREDENTIAL = OryCaller()
+
+
+@dataclass(frozen=True)
+class Credential:
+    """One credential found on a request. `value` never appears in reprs."""
+
+    kind: CredentialKind
+    value: str = field(repr=False)
+    # For cookies: the Ory cookies to forward to whoami (not part of the key).
+    cookie_header: str = field(default="", repr=False)
+
+    @property
+    def cache_key(self) -> str:
+        digest = hashlib.sha256(f"{self.kind}\0{self.value}".encode()).hexdigest()
+        return _CACHE_PREFIX + digest
+
+    @property
+    def well_formed(self) -> bool:
+        if not self.value or len(self.value) > MAX_CREDENTIAL_LENGTH or not self.value.isascii():
+            return False
+        syntax = _COOKIE_SYNTAX if self.kind == "session_cookie" else _TOKEN_SYNTAX
+        return syntax.fullmatch(self.value) is not None
+
+
+# --- Finding credentials on a request ------------------------------------------
+
+
+def _bearer_token(request: HttpRequest) -> str | None:
+    """The Bearer token of the Authorization header, "" when the header says
+    Bearer but carries no usable token, None when it is absent or another scheme."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip()
+
+
+def credentials_of(request: HttpRequest, conf: OryAuthSettings | None = None) -> list[Credential]:
+    """Every Ory credential on the request, in the order they are tried."""
+    conf = conf or oryauth_settings()
+    found: list[Credential] = []
+    bearer = _bearer_token(request)
+    if bearer is not None:
+        kind: CredentialKind = "session_token" if bearer.startswith(conf.SESSION_TOKEN_PREFIX) else "access_token"
+        found.append(Credential(kind, bearer))
+    session_token = request.META.get("HTTP_X_SESSION_TOKEN")
+    if session_token is not None:
+        found.append(Credential("session_token", session_token.strip()))
+    cookie = request.COOKIES.get(conf.SESSION_COOKIE_NAME)
+    if cookie is not None:
+        found.append(Credential("session_cookie", cookie, cookie_header=ory_cookie_header(request)))
+    return found
+
+
+# --- Public entry points ---------------------------------------------------------
+
+
+def caller_of(request: HttpRequest) -> OryCaller:
+    """The caller of this request (`request.ory`), resolved once per request."""
+    caller = getattr(request, "ory", None)
+    if isinstance(caller, OryCaller):
+        return caller
+    found = credentials_of(request)
+    caller = resolve(found[0]) if found else NO_CREDENTIAL
+    request.ory = caller  # type: ignore[attr-defined]
+    return caller
+
+
+def forget_credentials_of(request: HttpRequest) -> None:
+    """Drop the cached answers for every credential this request carries.
+
+    Sign-out views call this so a signed-out session is not accepted again
+    from the cache (other processes sharing the cache see it too).
+    """
+    conf = oryauth_settings()
+    keys = [credential.cache_key for credential in credentials_of(request, conf)]
+    if keys:
+        caches[conf.CACHE_ALIAS].delete_many(keys)
+    if hasattr(request, "ory"):
+        del request.ory
+
+
+def resolve(credential: Credential) -> OryCaller:
+    """The caller behind one credential: from the cache, or from one call to
+    Ory shared by every concurrent request with the same credential."""
+    if not credential.well_formed:
+        return OryCaller(via=credential.kind, problem="malformed")
+    conf = oryauth_settings()
+    cache = caches[conf.CACHE_ALIAS]
+    caching = conf.SESSION_CACHE_TTL > 0 or conf.NEGATIVE_CACHE_TTL > 0
+    key = credential.cache_key
+    if caching:
+        cached = _usable(cache.get(key))
+        if cached is not None:
+            return cached
+
+    def ask_ory() -> OryCaller:
+        if caching:
+            # Another request may have filled the cache while we waited our turn.
+            cached = _usable(cache.get(key))
+            if cached is not None:
+                return cached
+        try:
+            caller = _ask_ory(credential, conf)
+        except OryUnavailable as exc:
+            logger.warning("Could not check a %s: %s", credential.kind.replace("_", " "), exc)
+            return OryCaller(via=credential.kind, problem="unavailable")
+        ttl = _cache_seconds(caller, conf)
+        if ttl > 0:
+            cache.set(key, caller, ttl)
+        return caller
+
+    return _single_flight(key, ask_ory, wait=2 * float(conf.HTTP_TIMEOUT) + 1)
+
+
+# --- Asking Ory ------------------------------------------------------------------
+
+
+def _ask_ory(credential: Credential, conf: OryAuthSettings) -> OryCaller:
+    try:
+        if credential.kind == "access_token":
+            return _caller_from_access_token(credential.value, conf)
+        if credential.kind == "session_token":
+            session = ory.whoami(session_token=credential.value)
+        else:
+            session = ory.whoami(cookie=credential.cookie_header)
+    except OryUnavailable:
+        raise
+    except OryError as exc:
+        # A 4xx other than 401/403, or an unreadable answer: not a valid credential.
+        logger.info("Ory refused a %s: %s", credential.kind.replace("_", " "), exc)
+        return OryCaller(via=credential.kind, problem="invalid")
+    if session is None or not session.active or session.identity is None:
+        return OryCaller(via=credential.kind, problem="invalid")
+    try:
+        user = provision_user(IdentityClaims.from_kratos_identity(session.identity))
+    except LoginRejected as exc:
+        logger.info("Identity %s refused by the user provisioner: %s", session.identity.id, exc.reason)
+        return OryCaller(via=credential.kind, problem="rejected", identity_id=str(session.identity.id))
+    aal = session.authenticator_assurance_level
+    traits = session.identity.traits
+    return OryCaller(
+        via=credential.kind,
+        is_authenticated=user.is_active,
+        identity_id=str(session.identity.id),
+        session_id=str(session.id),
+        aal=str(getattr(aal, "value", aal) or ""),
+        expires_at=session.expires_at,
+        traits=dict(traits) if isinstance(traits, dict) else {},
+        user_id=user.pk if user.is_active else None,
+        problem="" if user.is_active else "rejected",
+    )
+
+
+def _caller_from_access_token(token: str, conf: OryAuthSettings) -> OryCaller:
+    info = ory.hydra_admin().introspect_o_auth2_token(token=token)
+    expires_at = datetime.fromtimestamp(info.exp, tz=timezone.utc) if info.exp else None
+    invalid = OryCaller(via="access_token", problem="invalid")
+    if not info.active or (info.token_use and info.token_use != "access_token"):
+        return invalid  # inactive, revoked, or a refresh token presented as Bearer
+    if expires_at is not None and expires_at <= datetime.now(timezone.utc):
+        return invalid
+    if conf.ACCESS_TOKEN_AUDIENCE and not set(conf.ACCESS_TOKEN_AUDIENCE) & set(info.aud or []):
+        return invalid
+    subject, client_id = info.sub or "", info.client_id or ""
+    caller = OryCaller(
+        via="access_token",
+        is_authenticated=True,
+        client_id=client_id,
+        subject=subject,
+        scopes=frozenset((info.scope or "").split()),
+        expires_at=expires_at,
+    )
+    if not subject or subject == client_id:
+        return caller  # client_credentials: a machine, no person
+    user = _user_for_subject(subject, conf)
+    if user is None:
+        return caller
+    if not user.is_active:
+        return OryCaller(via="access_token", problem="rejected", subject=subject)
+    return OryCaller(**{**caller.__dict__, "identity_id": subject, "user_id": user.pk})
+
+
+def _user_for_subject(subject: str, conf: OryAuthSettings) -> Any:
+    """The Django user of the Kratos identity a token was issued to.
+
+    The identity is fetched from Kratos only when no user is linked to it yet:
+    later tokens of the same person cost no extra call.
+    """
+    link = IdentityLink.objects.select_related("user").filter(issuer=conf.hydra_issuer, subject=subject).first()
+    if link is not None:
+        return link.user
+    try:
+        identity = ory.kratos_identities().get_identity(subject)
+    except OryRejected as exc:
+        if exc.status == 404:
+            return None  # not a Kratos identity: treat the token as a machine's
+        raise
+    try:
+        return provision_user(IdentityClaims.from_kratos_identity(identity))
+    except LoginRejected:
+        return None
+
+
+# --- Cache -------------------------------------------------------------------------
+
+
+def _usable(cached: Any) -> OryCaller | None:
+    if not isinstance(cached, OryCaller):
+        return None
+    if cached.expires_at is not None and cached.expires_at <= datetime.now(timezone.utc):
+        return None  # cache backends round TTLs; expiry is authoritative
+    return cached
+
+
+def _cache_seconds(caller: OryCaller, conf: OryAuthSettings) -> int:
+    if not caller.is_authenticated:
+        return int(conf.NEGATIVE_CACHE_TTL)
+    ttl = int(conf.SESSION_CACHE_TTL)
+    if caller.expires_at is not None:
+        ttl = min(ttl, int((caller.expires_at - datetime.now(timezone.utc)).total_seconds()))
+    return ttl
+
+
+# --- One call per credential at a time ------------------------------------------------
+
+
+class _Flight:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: OryCaller | None = None
+
+
+_flights: dict[str, _Flight] = {}
+_flights_lock = threading.Lock()
+
+
+def _single_flight(key: str, compute: Any, *, wait: float) -> OryCaller:
+    """Run `compute` once for concurrent callers with the same key in this
+    process; the others wait (at most `wait` seconds) and share its result."""
+    with _flights_lock:
+        flight = _flights.get(key)
+        leader = flight is None
+        if leader:
+            flight = _flights[key] = _Flight()
+    assert flight is not None
+    if not leader:
+        if flight.done.wait(timeout=wait) and flight.result is not None:
+            return flight.result
+        return compute()  # the leader failed or hung: ask ourselves
+    try:
+        flight.result = compute()
+        return flight.result
+    finally:
+        with _flights_lock:
+            _flights.pop(key, None)
+        flight.done.set()
+
