@@ -1,0 +1,236 @@
+"""Turn a Kratos flow's `ui` (form action, nodes, messages) into plain
+objects the templates render without any logic of their own.
+
+Kratos describes every form as a list of nodes (`input`, `img`, `text`, `a`,
+`script`, `div`), each in a `group` (password, totp, ...). We keep each
+node's `name` exactly as Kratos sent it: Kratos reads the posted form by
+those names. Nodes are split into one form per method group, because each
+group's submit button posts `method=<group>` and Kratos handles one method
+per submission; the `default` group (csrf_token, identifier) goes into each.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+from ory_client.models.ui_container import UiContainer
+from ory_client.models.ui_node import UiNode
+from ory_client.models.ui_text import UiText
+
+# The order groups appear on a page; unknown groups follow in Kratos's order.
+GROUP_ORDER = [
+    "default", "identifier_first", "profile", "password", "code", "oidc", "saml",
+    "totp", "lookup_secret", "webauthn", "passkey", "captcha",
+]
+
+# Message ids (https://www.ory.sh/docs/kratos/concepts/ui-user-interface#ui-error-codes)
+ADDRESS_NOT_VERIFIED = 4000010  # "Account not active yet. Did you forget to verify your email address?"
+LOOKUP_SECRETS_LIST = 1050015  # text node listing the recovery (lookup) codes
+
+
+@dataclass(frozen=True)
+class Message:
+    """One Kratos message (`UiText`), styled by `type`: error / info / success."""
+
+    id: int
+    text: str
+    type: str
+
+    @classmethod
+    def from_ui_text(cls, text: UiText) -> Message:
+        kind = text.type if text.type in ("error", "info", "success") else "info"
+        return cls(id=text.id, text=text.text, type=kind)
+
+
+@dataclass(frozen=True)
+class Node:
+    """One Kratos UI node in the shape its template partial needs.
+
+    `kind` picks the partial: hidden, submit, checkbox, field (every other
+    input type), img, text, a, script, div.
+    """
+
+    kind: str
+    group: str
+    label: str = ""
+    messages: tuple[Message, ...] = ()
+    # input
+    name: str = ""
+    input_type: str = ""
+    value: str = ""
+    checked: bool = False
+    required: bool = False
+    disabled: bool = False
+    autocomplete: str = ""
+    pattern: str = ""
+    maxlength: int | None = None
+    inputmode: str = ""
+    onclick: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+    # img / a / script / text / div
+    element_id: str = ""
+    src: str = ""
+    width: int | None = None
+    height: int | None = None
+    href: str = ""
+    text: str = ""
+    codes: tuple[str, ...] = ()
+    script: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_error(self) -> bool:
+        return any(m.type == "error" for m in self.messages)
+
+    @property
+    def html_id(self) -> str:
+        """An id for <label for=...>: the name with characters ids dislike replaced."""
+        base = self.element_id or self.name
+        return "oa-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in base)
+
+
+@dataclass(frozen=True)
+class NodeForm:
+    """One <form> on the page: the nodes of one method group plus the default
+    group's nodes (csrf_token, identifier) it needs to submit."""
+
+    group: str
+    title: str
+    nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class FlowUi:
+    """Everything a template needs to render a flow's form(s)."""
+
+    action: str
+    method: str
+    messages: tuple[Message, ...]
+    forms: tuple[NodeForm, ...]
+
+    @property
+    def message_ids(self) -> set[int]:
+        ids = {m.id for m in self.messages}
+        for form in self.forms:
+            for node in form.nodes:
+                ids.update(m.id for m in node.messages)
+        return ids
+
+
+def group_title(group: str) -> str:
+    titles = {
+        "default": "",
+        "password": _("Password"),
+        "profile": _("Profile"),
+        "code": _("One-time code"),
+        "totp": _("Authenticator app"),
+        "lookup_secret": _("Backup recovery codes"),
+        "webauthn": _("Security key"),
+        "passkey": _("Passkey"),
+        "oidc": _("Sign in with another provider"),
+        "saml": _("Single sign-on"),
+        "identifier_first": "",
+        "captcha": "",
+    }
+    return titles.get(group, group.replace("_", " ").capitalize())
+
+
+def _label_text(node: UiNode) -> str:
+    if node.meta and node.meta.label and node.meta.label.text:
+        return node.meta.label.text
+    return ""
+
+
+def _fallback_label(name: str) -> str:
+    """A readable label when Kratos sent none: `traits.name.first` -> `First`."""
+    last = name.rsplit(".", 1)[-1].replace("_", " ").strip()
+    return last.capitalize() if last else _("Value")
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def node_from_ui_node(ui_node: UiNode) -> Node:
+    """Convert one ory-client `UiNode` into a `Node`."""
+    attrs = ui_node.attributes.actual_instance
+    messages = tuple(Message.from_ui_text(m) for m in ui_node.messages or [])
+    label = _label_text(ui_node)
+    common = {"group": ui_node.group, "messages": messages, "label": label}
+    node_type = ui_node.type
+
+    if node_type == "input":
+        input_type = attrs.type or "text"
+        input_common = dict(
+            common,
+            name=attrs.name,
+            input_type=input_type,
+            required=bool(attrs.required),
+            disabled=bool(attrs.disabled),
+            autocomplete=attrs.autocomplete or "",
+            pattern=attrs.pattern or "",
+            maxlength=attrs.maxlength,
+            inputmode=attrs.inputmode or "",
+            onclick=attrs.onclick or "",
+        )
+        if input_type == "hidden":
+            return Node(kind="hidden", **dict(input_common, value=_as_text(attrs.value)))
+        if input_type in ("submit", "button"):
+            return Node(kind="submit", **dict(input_common, value=_as_text(attrs.value), label=label or _("Continue")))
+        if input_type == "checkbox":
+            return Node(kind="checkbox", **dict(input_common, value="true", checked=attrs.value is True,
+                                                label=label or _fallback_label(attrs.name)))
+        options = tuple((_as_text(o.value), o.label.text if o.label else _as_text(o.value)) for o in attrs.options or [])
+        # Never echo a password back into the page.
+        value = "" if input_type == "password" else _as_text(attrs.value)
+        return Node(kind="field", **dict(input_common, value=value, options=options,
+                                         label=label or _fallback_label(attrs.name)))
+    if node_type == "img":
+        return Node(kind="img", element_id=attrs.id, src=attrs.src, width=attrs.width, height=attrs.height,
+                    **dict(common, label=label or _("Image")))
+    if node_type == "text":
+        text: UiText = attrs.text
+        secrets = (text.context or {}).get("secrets") or []
+        codes = tuple(str(s.get("text", "")) if isinstance(s, dict) else str(s) for s in secrets)
+        return Node(kind="text", element_id=attrs.id, text=text.text, codes=codes, **common)
+    if node_type == "a":
+        return Node(kind="a", element_id=attrs.id, href=attrs.href, text=attrs.title.text if attrs.title else attrs.href,
+                    **common)
+    if node_type == "script":
+        script = {
+            "src": attrs.src, "type": attrs.type, "async": attrs.var_async, "crossorigin": attrs.crossorigin,
+            "integrity": attrs.integrity, "referrerpolicy": attrs.referrerpolicy, "nonce": attrs.nonce,
+        }
+        return Node(kind="script", element_id=attrs.id, script=script, **common)
+    # div (and anything newer): an empty container with an id, e.g. for captchas.
+    return Node(kind="div", element_id=getattr(attrs, "id", ""), **common)
+
+
+def _sorted_groups(nodes: list[Node]) -> list[str]:
+    seen: list[str] = []
+    for node in nodes:
+        if node.group not in seen:
+            seen.append(node.group)
+    known = [g for g in GROUP_ORDER if g in seen]
+    return known + [g for g in seen if g not in GROUP_ORDER]
+
+
+def flow_ui(ui: UiContainer) -> FlowUi:
+    """The renderable form(s) of a flow's `ui` container."""
+    nodes = [node_from_ui_node(n) for n in ui.nodes]
+    default = [n for n in nodes if n.group == "default"]
+    forms: list[NodeForm] = []
+    for group in _sorted_groups(nodes):
+        if group == "default":
+            continue
+        own = [n for n in nodes if n.group == group]
+        forms.append(NodeForm(group=group, title=group_title(group), nodes=tuple(default + own)))
+    if not forms and default:
+        # A flow with only default nodes (e.g. a single-button form) is still a form.
+        forms.append(NodeForm(group="default", title="", nodes=tuple(default)))
+    messages = tuple(Message.from_ui_text(m) for m in ui.messages or [])
+    return FlowUi(action=ui.action, method=ui.method or "POST", messages=messages, forms=tuple(forms))

@@ -1,0 +1,193 @@
+"""The portal's pages for Kratos's browser flows.
+
+Each flow page either sends the browser to Kratos to create a flow (no
+`?flow=`), or fetches the flow with the browser's cookies and renders its
+form, which posts straight to Kratos: Django never sees a password.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import ory
+from ..conf import oryauth_settings
+from ..errors import OryRejected
+from ..pages import error_page_for, problem_page
+from ..provider.login import handle_login_challenge
+from ..sessions import ory_cookie_header
+from . import error_pages
+from .browser_urls import FlowType, create_flow_url
+from .flows import FORWARDED_PARAMS, FlowProblem, fetch_flow, oauth2_login_challenge
+from .nodes import ADDRESS_NOT_VERIFIED, flow_ui
+
+# A browser that drops cookies would bounce between us and Kratos forever:
+# after this many restarts within RESTART_WINDOW seconds we show a page instead.
+MAX_RESTARTS = 3
+RESTART_WINDOW = 60.0
+
+
+def _redirect(url: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(url, status=303)
+
+
+def _start_flow(request: HttpRequest, flow_type: FlowType, params: dict[str, str | None]) -> HttpResponse:
+    """303 to Kratos's endpoint that creates the flow and sends the browser back."""
+    # Ask Kratos whether it is up first: a dead Kratos then gets our 503 page
+    # with a retry link instead of the browser's own connection error.
+    ory.get_json(ory.KRATOS_PUBLIC, "/health/alive")
+    allowed = FORWARDED_PARAMS[flow_type]
+    return _redirect(create_flow_url(flow_type, **{k: v for k, v in params.items() if k in allowed}))
+
+
+def _settings_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("oryauth_selfservice:settings"))
+
+
+def _login_first(request: HttpRequest, message: str) -> HttpResponse:
+    """Send the browser to sign in, coming back to the settings page after."""
+    messages.info(request, message)
+    return _redirect(reverse("oryauth_selfservice:login") + "?" + urlencode({"return_to": _settings_url(request)}))
+
+
+def _too_many_restarts(request: HttpRequest, flow_type: str) -> bool:
+    """Record a restart of `flow_type`; True when the browser keeps coming back."""
+    key = f"oryauth_restarts_{flow_type}"
+    now = time.time()
+    recent = [t for t in request.session.get(key, []) if now - t < RESTART_WINDOW] + [now]
+    request.session[key] = recent
+    return len(recent) > MAX_RESTARTS
+
+
+def _handle_problem(request: HttpRequest, flow_type: FlowType, problem: FlowProblem) -> HttpResponse:
+    if problem.action == "login":
+        return _login_first(request, problem.message)
+    if problem.action == "redirect" and problem.redirect_to.startswith(oryauth_settings().kratos_browser_url):
+        messages.info(request, problem.message)
+        return _redirect(problem.redirect_to)
+    if _too_many_restarts(request, flow_type):
+        return problem_page(
+            request,
+            status=400,
+            title=_("This page keeps expiring"),
+            message=_("We started over several times without success. Please make sure your browser accepts "
+                      "cookies from this site, then try again."),
+            retry_url=reverse(f"oryauth_selfservice:{flow_type}"),
+        )
+    messages.warning(request, problem.message)
+    return _start_flow(request, flow_type, {"return_to": request.GET.get("return_to")})
+
+
+def _link(name: str, **params: str | None) -> str:
+    query = urlencode({k: v for k, v in params.items() if v})
+    url = reverse(f"oryauth_selfservice:{name}")
+    return f"{url}?{query}" if query else url
+
+
+def _page_context(flow_type: FlowType, flow: Any) -> dict[str, Any]:
+    """What every flow template gets: the flow, its forms, and cross links
+    that keep `return_to` and the OAuth2 login challenge."""
+    ui = flow_ui(flow.ui)
+    return_to = getattr(flow, "return_to", None) or ""
+    challenge = oauth2_login_challenge(flow)
+    return {
+        "flow": flow,
+        "flow_type": flow_type,
+        "ui": ui,
+        "return_to": return_to,
+        "login_challenge": challenge,
+        "login_url": _link("login", return_to=return_to, login_challenge=challenge),
+        "registration_url": _link("registration", return_to=return_to, login_challenge=challenge),
+        "recovery_url": _link("recovery", return_to=return_to, login_challenge=challenge),
+        "verification_url": _link("verification", return_to=return_to),
+        "address_not_verified": ADDRESS_NOT_VERIFIED in ui.message_ids,
+        "requested_aal2": str(getattr(flow, "requested_aal", "") or "").endswith("aal2"),
+        "refresh": bool(getattr(flow, "refresh", False)),
+    }
+
+
+def flow_page(request: HttpRequest, flow_type: FlowType) -> HttpResponse:
+    """Create (redirect to Kratos) or render the `flow_type` flow."""
+    raw_flow_id = request.GET.get("flow", "")
+    if not raw_flow_id:
+        if flow_type == "settings" and oryauth_settings().SESSION_COOKIE_NAME not in request.COOKIES:
+            return _login_first(request, _("Please sign in to change your account settings."))
+        return _start_flow(request, flow_type, {k: request.GET.get(k) for k in FORWARDED_PARAMS[flow_type]})
+    try:
+        flow = fetch_flow(request, flow_type, raw_flow_id)
+    except FlowProblem as problem:
+        return _handle_problem(request, flow_type, problem)
+    except OryRejected as exc:
+        return error_page_for(request, exc)
+    return render(request, f"oryauth/selfservice/{flow_type}.html", _page_context(flow_type, flow))
+
+
+@require_GET
+def login(request: HttpRequest) -> HttpResponse:
+    """`/login`: Hydra's login challenge (handled by the provider) or Kratos's login flow."""
+    if request.GET.get("login_challenge") and not request.GET.get("flow"):
+        return handle_login_challenge(request)
+    return flow_page(request, "login")
+
+
+@require_GET
+def registration(request: HttpRequest) -> HttpResponse:
+    return flow_page(request, "registration")
+
+
+@require_GET
+def recovery(request: HttpRequest) -> HttpResponse:
+    return flow_page(request, "recovery")
+
+
+@require_GET
+def verification(request: HttpRequest) -> HttpResponse:
+    return flow_page(request, "verification")
+
+
+@require_GET
+def settings(request: HttpRequest) -> HttpResponse:
+    """`/settings`: needs a Kratos session; without one, sign in first."""
+    return flow_page(request, "settings")
+
+
+@require_GET
+def error(request: HttpRequest) -> HttpResponse:
+    """`/error`: a Kratos flow error (`?id=`) or a Hydra error (`?error=`)."""
+    if request.GET.get("id"):
+        return error_pages.kratos_error_page(request, request.GET["id"])
+    return error_pages.hydra_error_page(request, request.GET.get("error", ""), request.GET.get("error_description", ""),
+                                        request.GET.get("error_hint", ""))
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    """`/signout` (POST, Django CSRF-protected): end the Kratos session.
+
+    Creates Kratos's browser logout flow with the browser's cookies and sends
+    the browser to its logout URL, where Kratos clears the session cookie.
+    """
+    home = request.POST.get("return_to") or "/"
+    if not url_has_allowed_host_and_scheme(home, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        home = "/"
+    if oryauth_settings().SESSION_COOKIE_NAME not in request.COOKIES:
+        return _redirect(home)
+    try:
+        logout_flow = ory.kratos_frontend().create_browser_logout_flow(
+            cookie=ory_cookie_header(request), return_to=request.build_absolute_uri(home)
+        )
+    except OryRejected as exc:
+        if exc.status == 401:  # the Kratos session had already ended
+            return _redirect(home)
+        raise
+    # Anything this site caches about the Kratos session must be forgotten
+    # here, before the browser leaves for Kratos's logout URL.
+    return _redirect(logout_flow.logout_url)
