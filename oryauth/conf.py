@@ -82,6 +82,23 @@ class OryAuthSettings:
     CLIENT_REDIRECT_URI: str = ""
     CLIENT_POST_LOGOUT_REDIRECT_URI: str = ""
     CLIENT_SCOPES: tuple[str, ...] = ("openid", "offline_access", "email", "profile")
+    # Send a PKCE S256 challenge with every authorization request. Turn off
+    # only for a provider that rejects PKCE; public clients ("none") need it.
+    CLIENT_USE_PKCE: bool = True
+    # Seconds of clock difference tolerated on ID-token `exp` / `iat`.
+    CLIENT_CLOCK_LEEWAY: int = 30
+    # ID-token signature algorithms accepted. Asymmetric only: `none` and HS*
+    # are refused by a system check (an HS* "signature" made with the public
+    # key would otherwise verify).
+    CLIENT_ID_TOKEN_ALGORITHMS: tuple[str, ...] = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
+    # Also read the userinfo endpoint after sign-in and prefer its claims.
+    CLIENT_FETCH_USERINFO: bool = False
+    # Where the callback sends the user when the start view got no usable `next`.
+    CLIENT_DEFAULT_NEXT: str = "/"
+    # Seconds a started sign-in (state, nonce, PKCE verifier) stays usable.
+    CLIENT_PENDING_LOGIN_TTL: int = 600
+    # Refresh the access token when it expires within this many seconds.
+    CLIENT_REFRESH_MARGIN: int = 60
 
     @property
     def kratos_browser_url(self) -> str:
@@ -123,6 +140,8 @@ def oryauth_settings() -> OryAuthSettings:
     given = {k: v for k, v in raw_settings().items() if k in known_keys()}
     if "CLIENT_SCOPES" in given:
         given["CLIENT_SCOPES"] = tuple(given["CLIENT_SCOPES"])
+    if "CLIENT_ID_TOKEN_ALGORITHMS" in given:
+        given["CLIENT_ID_TOKEN_ALGORITHMS"] = tuple(given["CLIENT_ID_TOKEN_ALGORITHMS"])
     if "ACCESS_TOKEN_AUDIENCE" in given:
         audience = given["ACCESS_TOKEN_AUDIENCE"]
         given["ACCESS_TOKEN_AUDIENCE"] = (audience,) if isinstance(audience, str) else tuple(audience)

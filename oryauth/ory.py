@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -181,6 +182,42 @@ def get_json(service: str, path: str) -> Any:
         raise OryUnavailable(service, _describe_transport_error(exc)) from None
     if response.status_code >= 400:
         raise _error_from_status(service, response.status_code, response.content)
+    try:
+        return response.json()
+    except ValueError:
+        raise OryProtocolError(service, f"{path} did not answer JSON") from None
+
+
+def call_oauth2_endpoint(
+    service: str,
+    method: str,
+    path: str,
+    *,
+    form: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Any:
+    """Call an OAuth2 endpoint ory-client does not model the way a relying
+    party needs (token, userinfo, revocation): an optional form body, the
+    caller's headers (client authentication, Bearer), same timeout and error
+    mapping as everything else here. Returns the decoded JSON, or None for an
+    empty answer (revocation answers 200 with no body)."""
+    client = _client_for(service)
+    url = client.configuration.host + path
+    try:
+        response = requests.request(
+            method,
+            url,
+            data=dict(form) if form is not None else None,
+            headers={"Accept": "application/json", **(headers or {})},
+            timeout=client.timeout,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        raise OryUnavailable(service, _describe_transport_error(exc)) from None
+    if response.status_code >= 400:
+        raise _error_from_status(service, response.status_code, response.content)
+    if not response.content.strip():
+        return None
     try:
         return response.json()
     except ValueError:

@@ -1,0 +1,116 @@
+"""Hydra's OpenID Connect discovery document, read once and cached.
+
+The browser is sent to the endpoints exactly as Hydra announces them; Django
+itself calls them through `HYDRA_PUBLIC_URL` (see `server_path`), which may be
+an internal address when Hydra sits behind a proxy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.cache import cache
+
+from .. import ory
+from ..conf import oryauth_settings
+from ..errors import OryProtocolError
+
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+# Seconds between two forced JWKS fetches (see `refetch_signing_keys`).
+JWKS_REFETCH_INTERVAL = 10
+
+
+@dataclass(frozen=True)
+class ProviderMetadata:
+    """The parts of the discovery document a relying party uses."""
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    userinfo_endpoint: str = ""
+    end_session_endpoint: str = ""
+    revocation_endpoint: str = ""
+
+    @classmethod
+    def from_document(cls, document: Any) -> ProviderMetadata:
+        if not isinstance(document, dict):
+            raise OryProtocolError(ory.HYDRA_PUBLIC, f"{DISCOVERY_PATH} is not a JSON object")
+        missing = [key for key in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri") if not document.get(key)]
+        if missing:
+            raise OryProtocolError(ory.HYDRA_PUBLIC, f"{DISCOVERY_PATH} lacks {', '.join(missing)}")
+        return cls(
+            issuer=str(document["issuer"]),
+            authorization_endpoint=str(document["authorization_endpoint"]),
+            token_endpoint=str(document["token_endpoint"]),
+            jwks_uri=str(document["jwks_uri"]),
+            userinfo_endpoint=str(document.get("userinfo_endpoint") or ""),
+            end_session_endpoint=str(document.get("end_session_endpoint") or ""),
+            revocation_endpoint=str(document.get("revocation_endpoint") or ""),
+        )
+
+    def server_path(self, endpoint: str) -> str:
+        """The path to call on HYDRA_PUBLIC_URL for an announced endpoint
+        (what follows the issuer, so an issuer with a path prefix works)."""
+        issuer = self.issuer.rstrip("/")
+        if endpoint.startswith(issuer + "/"):
+            return endpoint[len(issuer):]
+        parts = urlsplit(endpoint)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _cache_key(name: str) -> str:
+    return f"oryauth:client:{name}:{oryauth_settings().HYDRA_PUBLIC_URL}"
+
+
+def provider_metadata() -> ProviderMetadata:
+    """Hydra's discovery document (cached for DISCOVERY_CACHE_TTL seconds).
+
+    Raises `OryProtocolError` when Hydra's issuer is not the one this site
+    expects: every ID token would then fail its `iss` check, so say it once,
+    clearly, with the setting to change.
+    """
+    conf = oryauth_settings()
+    key = _cache_key("discovery")
+    document = cache.get(key)
+    if document is None:
+        document = ory.get_json(ory.HYDRA_PUBLIC, DISCOVERY_PATH)
+        metadata = ProviderMetadata.from_document(document)
+        if metadata.issuer != conf.hydra_issuer:
+            raise OryProtocolError(
+                ory.HYDRA_PUBLIC,
+                f"Hydra's issuer is {metadata.issuer!r} but this site expects {conf.hydra_issuer!r}: "
+                "set ORYAUTH['HYDRA_ISSUER'] to Hydra's urls.self.issuer",
+            )
+        cache.set(key, document, conf.DISCOVERY_CACHE_TTL)
+    return ProviderMetadata.from_document(document)
+
+
+def signing_keys(*, refresh: bool = False) -> list[dict[str, Any]]:
+    """The public keys of Hydra's JWKS (cached; `refresh=True` fetches anew,
+    e.g. when an ID token names a key id the cache does not know)."""
+    key = _cache_key("jwks")
+    jwks = None if refresh else cache.get(key)
+    if jwks is None:
+        metadata = provider_metadata()
+        jwks = ory.get_json(ory.HYDRA_PUBLIC, metadata.server_path(metadata.jwks_uri))
+        if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+            raise OryProtocolError(ory.HYDRA_PUBLIC, "the JWKS has no 'keys' list")
+        cache.set(key, jwks, oryauth_settings().DISCOVERY_CACHE_TTL)
+    return [k for k in jwks["keys"] if isinstance(k, dict)]
+
+
+def refetch_signing_keys() -> list[dict[str, Any]] | None:
+    """Fetch the JWKS anew because a token names a key the cache lacks (Hydra
+    rotated its keys). None when that already happened in the last
+    JWKS_REFETCH_INTERVAL seconds: made-up key ids must not make the site
+    hammer Hydra."""
+    if not cache.add(_cache_key("jwks-refetched"), True, JWKS_REFETCH_INTERVAL):
+        return None
+    return signing_keys(refresh=True)
+
+
+def forget_cached_metadata() -> None:
+    """Drop the cached discovery document and JWKS (tests, key rotation by hand)."""
+    cache.delete_many([_cache_key("discovery"), _cache_key("jwks"), _cache_key("jwks-refetched")])

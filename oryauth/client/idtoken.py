@@ -1,0 +1,179 @@
+"""ID-token verification: Hydra's signature (JWKS, cached) and the OpenID
+Connect claim checks, each failure with its own reason.
+
+Only asymmetric algorithms from ORYAUTH["CLIENT_ID_TOKEN_ALGORITHMS"] are
+accepted: `none` and HS* never are, so a token "signed" with Hydra's public
+key as an HMAC secret cannot pass.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from jose import jwk, jws
+from jose.exceptions import JOSEError
+
+from ..conf import oryauth_settings
+from .discovery import provider_metadata, refetch_signing_keys, signing_keys
+
+logger = logging.getLogger(__name__)
+
+# Algorithms python-jose verifies with a public key; anything else is refused
+# whatever the settings say.
+ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"})
+_HASH_FOR_BITS = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
+
+
+class IdTokenInvalid(Exception):
+    """The ID token failed a check. `reason` is a stable code (tests, logs),
+    `message` says in words what was wrong."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        self.message = message
+        super().__init__(f"{reason}: {message}")
+
+
+def verify_id_token(
+    token: str,
+    *,
+    nonce: str | None,
+    access_token: str | None = None,
+    expected_subject: str | None = None,
+) -> dict[str, Any]:
+    """The verified claims of `token`, or `IdTokenInvalid`.
+
+    `nonce` is the one stored when the sign-in started (None only for ID tokens
+    from a refresh, which carry none to compare); `access_token` is checked
+    against `at_hash` when the token has one; `expected_subject` pins `sub`
+    (a refreshed ID token must name the same person).
+    """
+    header = _unverified_header(token)
+    algorithm = _allowed_algorithm(header)
+    key = _verification_key(header.get("kid"), algorithm)
+    try:
+        payload = jws.verify(token, key, algorithms=[algorithm])
+    except JOSEError:
+        raise IdTokenInvalid("bad_signature", "the signature does not match Hydra's key") from None
+    try:
+        claims = json.loads(payload)
+    except ValueError:
+        claims = None
+    if not isinstance(claims, dict):
+        raise IdTokenInvalid("malformed", "the payload is not a JSON object")
+    check_claims(claims, nonce=nonce, access_token=access_token, algorithm=algorithm, expected_subject=expected_subject)
+    return claims
+
+
+def _unverified_header(token: str) -> dict[str, Any]:
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise IdTokenInvalid("malformed", "not a compact JWS (three dot-separated parts)")
+    try:
+        header = jws.get_unverified_header(token)
+    except JOSEError:
+        raise IdTokenInvalid("malformed", "the header cannot be decoded") from None
+    if not isinstance(header, dict):
+        raise IdTokenInvalid("malformed", "the header is not a JSON object")
+    return header
+
+
+def _allowed_algorithm(header: Mapping[str, Any]) -> str:
+    algorithm = str(header.get("alg") or "")
+    if algorithm.lower() in ("", "none"):
+        raise IdTokenInvalid("unsigned", "the token is not signed (alg 'none')")
+    allowed = ASYMMETRIC_ALGORITHMS.intersection(oryauth_settings().CLIENT_ID_TOKEN_ALGORITHMS)
+    if algorithm not in allowed:
+        raise IdTokenInvalid(
+            "algorithm_not_allowed", f"signed with {algorithm}, which is not among the accepted {', '.join(sorted(allowed))}"
+        )
+    return algorithm
+
+
+def _verification_key(kid: Any, algorithm: str) -> Any:
+    """The JWKS key for `kid`, fetching the JWKS again once when the cached one
+    does not have it (Hydra rotated its keys)."""
+    found = _matching_key(signing_keys(), kid, algorithm)
+    if found is None:
+        logger.info("ID token names key %r which the cached JWKS lacks: fetching the JWKS again", kid)
+        fresh = refetch_signing_keys()
+        found = _matching_key(fresh, kid, algorithm) if fresh is not None else None
+    if found is None:
+        raise IdTokenInvalid("unknown_key", f"Hydra's JWKS has no key {kid!r} for {algorithm}")
+    try:
+        return jwk.construct(found, algorithm)
+    except JOSEError:
+        raise IdTokenInvalid("unknown_key", f"key {kid!r} in Hydra's JWKS cannot be used for {algorithm}") from None
+
+
+def _matching_key(keys: list[dict[str, Any]], kid: Any, algorithm: str) -> dict[str, Any] | None:
+    key_type = "RSA" if algorithm.startswith("RS") else "EC"
+    candidates = [
+        k for k in keys
+        if k.get("kty") == key_type and k.get("use", "sig") == "sig" and k.get("alg", algorithm) == algorithm
+    ]
+    if kid is not None:
+        candidates = [k for k in candidates if k.get("kid") == kid]
+    # Without a kid the choice must be unambiguous.
+    return candidates[0] if len(candidates) == 1 or (kid is not None and candidates) else None
+
+
+def check_claims(
+    claims: Mapping[str, Any],
+    *,
+    nonce: str | None,
+    access_token: str | None,
+    algorithm: str,
+    expected_subject: str | None = None,
+) -> None:
+    """The OpenID Connect Core 3.1.3.7 checks on already signature-checked claims."""
+    conf = oryauth_settings()
+    now = time.time()
+    leeway = conf.CLIENT_CLOCK_LEEWAY
+
+    if not claims.get("sub"):
+        raise IdTokenInvalid("missing_claim", "the token has no 'sub'")
+    if expected_subject is not None and claims["sub"] != expected_subject:
+        raise IdTokenInvalid("wrong_subject", "the token names another person than the current sign-in")
+
+    issuer = provider_metadata().issuer
+    if claims.get("iss") != issuer:
+        raise IdTokenInvalid("wrong_issuer", f"issued by {claims.get('iss')!r}, expected {issuer!r}")
+
+    audience = claims.get("aud")
+    audiences = [audience] if isinstance(audience, str) else list(audience) if isinstance(audience, list) else []
+    if conf.CLIENT_ID not in audiences:
+        raise IdTokenInvalid("wrong_audience", f"issued for {audiences!r}, not for this site's client {conf.CLIENT_ID!r}")
+    if (len(audiences) > 1 or "azp" in claims) and claims.get("azp") != conf.CLIENT_ID:
+        raise IdTokenInvalid("wrong_azp", f"authorized party {claims.get('azp')!r} is not this site's client")
+
+    expires, issued = claims.get("exp"), claims.get("iat")
+    if not _is_number(expires) or not _is_number(issued):
+        raise IdTokenInvalid("missing_claim", "the token lacks a numeric 'exp' or 'iat'")
+    if now > expires + leeway:
+        raise IdTokenInvalid("expired", f"expired {int(now - expires)} seconds ago")
+    if issued > now + leeway:
+        raise IdTokenInvalid("issued_in_future", f"issued {int(issued - now)} seconds in the future (clock skew?)")
+
+    if nonce is not None and not hmac.compare_digest(str(claims.get("nonce") or ""), nonce):
+        raise IdTokenInvalid("wrong_nonce", "the nonce is not the one this sign-in started with")
+
+    if "at_hash" in claims and access_token is not None:
+        if not hmac.compare_digest(str(claims["at_hash"]), access_token_hash(access_token, algorithm)):
+            raise IdTokenInvalid("bad_at_hash", "'at_hash' does not match the access token")
+
+
+def access_token_hash(access_token: str, algorithm: str) -> str:
+    """`at_hash`: the left half of the access token's hash with the hash
+    function of the signature algorithm, base64url without padding."""
+    digest = _HASH_FOR_BITS[algorithm[-3:]](access_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

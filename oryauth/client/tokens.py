@@ -1,0 +1,188 @@
+"""This site at Hydra's token, userinfo and revocation endpoints.
+
+Client authentication follows ORYAUTH["CLIENT_AUTH_METHOD"]:
+`client_secret_basic` (RFC 6749 2.3.1: id and secret form-encoded, then
+base64), `client_secret_post` (both in the form) or `none` (a public client:
+only `client_id`, PKCE carries the proof). When Hydra refuses, the error says
+which setting to change.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote_plus
+
+from .. import ory
+from ..conf import oryauth_settings
+from ..errors import OryProtocolError, OryRejected
+from .discovery import provider_metadata
+
+logger = logging.getLogger(__name__)
+
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+
+
+@dataclass(frozen=True)
+class TokenResponse:
+    """A successful answer of the token endpoint."""
+
+    access_token: str
+    expires_in: int
+    token_type: str = "bearer"
+    refresh_token: str = ""
+    id_token: str = ""
+    scope: str = ""
+
+    @classmethod
+    def from_json(cls, data: Any) -> TokenResponse:
+        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
+            raise OryProtocolError(ory.HYDRA_PUBLIC, "the token endpoint answered without an access_token")
+        try:
+            expires_in = int(data.get("expires_in") or 0)
+        except (TypeError, ValueError):
+            raise OryProtocolError(ory.HYDRA_PUBLIC, "the token endpoint sent a non-numeric expires_in") from None
+        return cls(
+            access_token=data["access_token"],
+            expires_in=expires_in,
+            token_type=str(data.get("token_type") or "bearer"),
+            refresh_token=str(data.get("refresh_token") or ""),
+            id_token=str(data.get("id_token") or ""),
+            scope=str(data.get("scope") or ""),
+        )
+
+    def __repr__(self) -> str:
+        # Tokens must never end up in a log line or a traceback.
+        return f"TokenResponse(expires_in={self.expires_in}, scope={self.scope!r}, refresh={'yes' if self.refresh_token else 'no'})"
+
+
+class TokenEndpointError(Exception):
+    """Hydra refused a token request. `error` is the OAuth2 error code,
+    `explanation` says what to do about it, `misconfigured` is True when the
+    fault is in this site's settings rather than in the user's request."""
+
+    def __init__(self, error: str, explanation: str, *, misconfigured: bool, detail: str = "") -> None:
+        self.error = error
+        self.explanation = explanation
+        self.misconfigured = misconfigured
+        self.detail = detail
+        super().__init__(f"{error}: {explanation}")
+
+
+def client_credentials(form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """`form` with this client's credentials added, and the headers to send,
+    for the configured token-endpoint auth method."""
+    conf = oryauth_settings()
+    method = conf.CLIENT_AUTH_METHOD
+    if method == "client_secret_basic":
+        # Form-encode first (RFC 6749 2.3.1): a secret with ':' or '%' stays intact.
+        raw = f"{quote_plus(conf.CLIENT_ID)}:{quote_plus(conf.CLIENT_SECRET)}".encode()
+        return form, {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
+    if method == "client_secret_post":
+        return {**form, "client_id": conf.CLIENT_ID, "client_secret": conf.CLIENT_SECRET}, {}
+    if method == "none":
+        return {**form, "client_id": conf.CLIENT_ID}, {}
+    raise ValueError(f"ORYAUTH['CLIENT_AUTH_METHOD'] = {method!r} is not one of {', '.join(AUTH_METHODS)}")
+
+
+def _token_request(form: dict[str, str]) -> TokenResponse:
+    metadata = provider_metadata()
+    form, headers = client_credentials(form)
+    try:
+        answer = ory.call_oauth2_endpoint(
+            ory.HYDRA_PUBLIC, "POST", metadata.server_path(metadata.token_endpoint), form=form, headers=headers
+        )
+    except OryRejected as exc:
+        raise explain_token_error(exc) from None
+    return TokenResponse.from_json(answer)
+
+
+def exchange_code(code: str, *, code_verifier: str) -> TokenResponse:
+    """Trade an authorization code for tokens (authorization_code grant)."""
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": oryauth_settings().CLIENT_REDIRECT_URI}
+    if code_verifier:
+        form["code_verifier"] = code_verifier
+    return _token_request(form)
+
+
+def refresh_tokens(refresh_token: str) -> TokenResponse:
+    """New tokens for a refresh token (Hydra rotates the refresh token too)."""
+    return _token_request({"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+
+def revoke_token(token: str, *, hint: str) -> None:
+    """Revoke a refresh or access token (RFC 7009); revoking a refresh token
+    also revokes the access tokens issued with it."""
+    metadata = provider_metadata()
+    if not metadata.revocation_endpoint:
+        return
+    form, headers = client_credentials({"token": token, "token_type_hint": hint})
+    ory.call_oauth2_endpoint(
+        ory.HYDRA_PUBLIC, "POST", metadata.server_path(metadata.revocation_endpoint), form=form, headers=headers
+    )
+
+
+def fetch_userinfo(access_token: str) -> dict[str, Any]:
+    """The userinfo endpoint's claims for this access token."""
+    metadata = provider_metadata()
+    if not metadata.userinfo_endpoint:
+        raise OryProtocolError(ory.HYDRA_PUBLIC, "the discovery document has no userinfo_endpoint")
+    answer = ory.call_oauth2_endpoint(
+        ory.HYDRA_PUBLIC,
+        "GET",
+        metadata.server_path(metadata.userinfo_endpoint),
+        headers={"Authorization": f"Bearer {access_token}"},
+    )
+    if not isinstance(answer, dict):
+        raise OryProtocolError(ory.HYDRA_PUBLIC, "the userinfo endpoint did not answer a JSON object")
+    return answer
+
+
+_METHOD_MISMATCH = re.compile(r"supports client authentication method '([a-z_]+)', but method '([a-z_]+)' was requested")
+
+
+def explain_token_error(exc: OryRejected) -> TokenEndpointError:
+    """Turn Hydra's token-endpoint refusal into words that name the setting to change."""
+    conf = oryauth_settings()
+    error = exc.error_id or "error"
+    description = exc.message
+    if error in ("invalid_client", "unauthorized_client", "invalid_request") and (
+        mismatch := _METHOD_MISMATCH.search(description)
+    ):
+        registered, sent = mismatch.groups()
+        return TokenEndpointError(
+            error,
+            f"The client {conf.CLIENT_ID!r} is registered in Hydra for {registered} but this site sends {sent}: "
+            f"set ORYAUTH['CLIENT_AUTH_METHOD'] = {registered!r}, or change the client's "
+            f"token_endpoint_auth_method in Hydra to {sent!r}.",
+            misconfigured=True,
+            detail=description,
+        )
+    if error == "invalid_client" or (error == "invalid_request" and "credentials" in description.lower()):
+        return TokenEndpointError(
+            error,
+            f"Hydra did not accept this site's client credentials: check that ORYAUTH['CLIENT_ID'] "
+            f"({conf.CLIENT_ID!r}) names a client registered in Hydra, that ORYAUTH['CLIENT_SECRET'] is its secret, "
+            f"and that ORYAUTH['CLIENT_AUTH_METHOD'] ({conf.CLIENT_AUTH_METHOD!r}) is the client's "
+            "token_endpoint_auth_method.",
+            misconfigured=True,
+            detail=description,
+        )
+    if "redirect_uri" in description:
+        return TokenEndpointError(
+            error,
+            f"Hydra refused the redirect URI: ORYAUTH['CLIENT_REDIRECT_URI'] ({conf.CLIENT_REDIRECT_URI!r}) must equal, "
+            "character for character, a redirect URI registered on the client and the one the sign-in started with.",
+            misconfigured=True,
+            detail=description,
+        )
+    if error == "invalid_grant":
+        return TokenEndpointError(
+            error,
+            "The sign-in code was already used, has expired, or does not belong to this sign-in. Please sign in again.",
+            misconfigured=False,
+            detail=description,
+        )
+    return TokenEndpointError(error, description or str(exc), misconfigured=error in ("unsupported_grant_type", "invalid_scope"), detail=description)

@@ -1,0 +1,145 @@
+"""Relying-party views: start a sign-in at Hydra, finish it on the callback,
+sign out. Each reads the request, calls one function of `flow`, and renders
+or redirects; every failure becomes a clear page (`oryauth.pages`)."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ..identities import LoginRejected
+from ..pages import problem_page
+from .flow import authorization_url, complete_login, sign_out
+from .idtoken import IdTokenInvalid
+from .state import PendingLogin, begin_login, safe_next_url, take_pending_login
+from .tokens import TokenEndpointError
+
+logger = logging.getLogger(__name__)
+
+
+def start_url(next_url: str | None = None) -> str:
+    """The start view's URL, with `next` when given."""
+    url = reverse("oryauth_client:login")
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+@never_cache
+@require_GET
+def start_login(request: HttpRequest) -> HttpResponse:
+    """Send the browser to Hydra to sign in; `?next=` says where to come back
+    to (ignored unless it is on this site)."""
+    pending = begin_login(request, safe_next_url(request, request.GET.get("next")))
+    return HttpResponseRedirect(authorization_url(pending, request.GET))
+
+
+@never_cache
+@require_GET
+def callback(request: HttpRequest) -> HttpResponse:
+    """Where Hydra sends the browser back with a code (or an error)."""
+    pending = take_pending_login(request, request.GET.get("state"))
+    if "error" in request.GET:
+        return _provider_error_page(request, pending)
+    if pending is None:
+        logger.info("Callback with an unknown, used or expired state: refused")
+        return problem_page(
+            request,
+            status=400,
+            title=_("This sign-in link is no longer valid"),
+            message=_(
+                "It was already used, has expired, or was not started in this browser. "
+                "Nothing was signed in. Please start again."
+            ),
+            retry_url=start_url(),
+        )
+    code = request.GET.get("code")
+    if not code:
+        return problem_page(
+            request,
+            status=400,
+            title=_("Sign-in could not be completed"),
+            message=_("The sign-in service sent no authorization code."),
+            retry_url=start_url(pending.next_url),
+        )
+    try:
+        complete_login(request, pending, code)
+    except TokenEndpointError as exc:
+        return _token_error_page(request, exc, pending)
+    except IdTokenInvalid as exc:
+        logger.warning("ID token refused (%s): %s", exc.reason, exc.message)
+        return problem_page(
+            request,
+            status=400,
+            title=_("Sign-in could not be verified"),
+            message=_("The sign-in service's answer failed a security check, so nobody was signed in."),
+            detail=f"{exc.reason}: {exc.message}",
+            retry_url=start_url(pending.next_url),
+        )
+    except LoginRejected as exc:
+        logger.info("Login refused by the user provisioner: %s", exc.reason)
+        return problem_page(request, status=403, title=_("You cannot sign in to this site"), message=exc.reason)
+    return HttpResponseRedirect(pending.next_url)
+
+
+def _provider_error_page(request: HttpRequest, pending: PendingLogin | None) -> HttpResponse:
+    error = request.GET.get("error", "")[:100]
+    description = request.GET.get("error_description", "")[:500]
+    logger.info("Hydra ended the sign-in with error %r", error)
+    if error == "access_denied":
+        title, message, status = (
+            _("Sign-in was not completed"),
+            _("Access was denied: the sign-in was cancelled, or permission to share your account with this site was refused."),
+            403,
+        )
+    else:
+        title, message, status = (
+            _("Sign-in could not be completed"),
+            _("The sign-in service reported a problem with this sign-in."),
+            400,
+        )
+    detail = f"{error}: {description}" if description else error
+    return problem_page(
+        request, status=status, title=title, message=message, detail=detail,
+        retry_url=start_url(pending.next_url if pending else None),
+    )
+
+
+def _token_error_page(request: HttpRequest, exc: TokenEndpointError, pending: PendingLogin) -> HttpResponse:
+    if exc.misconfigured:
+        # The site's settings are wrong: the operator needs the explanation,
+        # the user needs to know it is not their fault.
+        logger.error("Token endpoint refused this site's client: %s (%s)", exc.explanation, exc.detail)
+        return problem_page(
+            request,
+            status=502,
+            title=_("This site's sign-in is misconfigured"),
+            message=_("The sign-in service refused this site. The site's administrators need to fix its settings."),
+            detail=exc.explanation,
+        )
+    logger.info("Token endpoint refused the code: %s", exc)
+    return problem_page(
+        request,
+        status=400,
+        title=_("Sign-in could not be completed"),
+        message=exc.explanation,
+        detail=exc.detail,
+        retry_url=start_url(pending.next_url),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """GET asks to confirm; POST signs out here, at Hydra and (through Hydra's
+    logout page) at the portal."""
+    if request.method == "GET":
+        return render(request, "oryauth/client/logout.html", {})
+    destination = sign_out(request)
+    # Other caches keyed by this browser's credentials (e.g. the middleware's)
+    # are invalidated here, after the Django session has ended.
+    return HttpResponseRedirect(destination)
