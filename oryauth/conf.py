@@ -100,6 +100,24 @@ class OryAuthSettings:
     # Refresh the access token when it expires within this many seconds.
     CLIENT_REFRESH_MARGIN: int = 60
 
+    # --- This site as Hydra's login / consent / logout provider (the portal) ---
+    # Ask Hydra to remember a login (its own cookie) so the next authorization
+    # skips the login step; for PROVIDER_LOGIN_REMEMBER_FOR seconds (0 = until
+    # the browser closes).
+    PROVIDER_REMEMBER_LOGIN: bool = True
+    PROVIDER_LOGIN_REMEMBER_FOR: int = 3600
+    # Seconds a consent given with "remember this decision" lasts; 0 = until
+    # revoked. (Trusted and skip_consent clients are never asked anyway.)
+    PROVIDER_CONSENT_REMEMBER_FOR: int = 30 * 24 * 3600
+    # Client ids granted consent without asking (first-party applications).
+    PROVIDER_TRUSTED_CLIENT_IDS: tuple[str, ...] = ()
+    # Sign out without asking when a client starts the logout with an
+    # id_token_hint (RP-initiated logout; Hydra has verified the hint).
+    PROVIDER_ACCEPT_LOGOUT_WITH_ID_TOKEN_HINT: bool = True
+    # Dotted path of a callable adding computed claims to every consent:
+    # f(identity, granted_scopes, claims: oryauth.provider.claims.TokenClaims) -> TokenClaims.
+    PROVIDER_CLAIMS_HOOK: str = ""
+
     @property
     def kratos_browser_url(self) -> str:
         return self.KRATOS_BROWSER_URL or self.KRATOS_PUBLIC_URL
@@ -140,11 +158,14 @@ def oryauth_settings() -> OryAuthSettings:
     given = {k: v for k, v in raw_settings().items() if k in known_keys()}
     if "CLIENT_SCOPES" in given:
         given["CLIENT_SCOPES"] = tuple(given["CLIENT_SCOPES"])
-    if "CLIENT_ID_TOKEN_ALGORITHMS" in given:
-        given["CLIENT_ID_TOKEN_ALGORITHMS"] = tuple(given["CLIENT_ID_TOKEN_ALGORITHMS"])
+    if "PROVIDER_TRUSTED_CLIENT_IDS" in given:
+        trusted = given["PROVIDER_TRUSTED_CLIENT_IDS"]
+        given["PROVIDER_TRUSTED_CLIENT_IDS"] = (trusted,) if isinstance(trusted, str) else tuple(trusted)
     if "ACCESS_TOKEN_AUDIENCE" in given:
         audience = given["ACCESS_TOKEN_AUDIENCE"]
         given["ACCESS_TOKEN_AUDIENCE"] = (audience,) if isinstance(audience, str) else tuple(audience)
+    if "CLIENT_ID_TOKEN_ALGORITHMS" in given:
+        given["CLIENT_ID_TOKEN_ALGORITHMS"] = tuple(given["CLIENT_ID_TOKEN_ALGORITHMS"])
     return dataclasses.replace(DEFAULTS, **given)
 
 
