@@ -1,13 +1,24 @@
 """OAuth2 clients in Hydra: the one place oryauth reads and writes them."""
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+import difflib
+import json
+import secrets
+import shlex
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
+from django.db import transaction
+from django.utils import timezone
+from ory_client.models.json_patch import JsonPatch
 from ory_client.models.o_auth2_client import OAuth2Client
+from ory_client.models.o_auth2_client_token_lifespans import OAuth2ClientTokenLifespans
 
 from . import ory
 from .conf import OryAuthSettings, oryauth_settings
-from .errors import OryRejected
+from .errors import OryError, OryRejected
+from .models import OAuth2ClientRecord
 
 
 def site_client_definition(conf: OryAuthSettings | None = None) -> OAuth2Client:
@@ -69,3 +80,210 @@ def _next_page_token(headers: dict[str, str]) -> str | None:
             if tokens:
                 return tokens[0]
     return None
+
+
+# --- Writing clients (the admin and `manage.py oryauth_clients` use these) ---
+
+# Per-client token lifespans Hydra v2.3.0 accepts (Go durations such as "1h30m").
+LIFESPAN_FIELDS: tuple[str, ...] = (
+    "authorization_code_grant_access_token_lifespan",
+    "authorization_code_grant_id_token_lifespan",
+    "authorization_code_grant_refresh_token_lifespan",
+    "client_credentials_grant_access_token_lifespan",
+    "implicit_grant_access_token_lifespan",
+    "implicit_grant_id_token_lifespan",
+    "jwt_bearer_grant_access_token_lifespan",
+    "refresh_token_grant_access_token_lifespan",
+    "refresh_token_grant_id_token_lifespan",
+    "refresh_token_grant_refresh_token_lifespan",
+)
+
+
+def create_client(definition: OAuth2Client) -> OAuth2Client:
+    """Create a client in Hydra. Hydra fills in what `definition` leaves out
+    (id, secret); the answer carries the secret, the only time Hydra shows it."""
+    return ory.hydra_admin().create_o_auth2_client(definition)
+
+
+def update_client(client_id: str, changes: dict[str, Any], previous: dict[str, Any] | None = None) -> OAuth2Client:
+    """Change only the given top-level fields of a client, so fields oryauth
+    does not manage (jwks, logout callbacks, ...) stay as they are.
+
+    Ordinary fields go in one JSON patch ("add" also works for fields Hydra
+    omitted). Lifespans cannot be cleared by a patch (Hydra merges the patched
+    document into the stored client, so null keeps the old value); they are
+    set together through the lifespans endpoint. If that second call fails,
+    the patch is undone with `previous` (the values before) and the error raised.
+    """
+    lifespans = {name: changes[name] for name in LIFESPAN_FIELDS if name in changes}
+    fields = {name: value for name, value in changes.items() if name not in lifespans}
+    client: OAuth2Client | None = None
+    if fields:
+        client = _patch(client_id, fields)
+    if lifespans:
+        current = client or ory.hydra_admin().get_o_auth2_client(client_id)
+        wanted = {name: getattr(current, name) for name in LIFESPAN_FIELDS} | lifespans
+        try:
+            client = ory.hydra_admin().set_o_auth2_client_lifespans(
+                client_id, OAuth2ClientTokenLifespans.from_dict({k: v for k, v in wanted.items() if v})
+            )
+        except OryError:
+            if fields and previous is not None:
+                _patch(client_id, {name: previous.get(name) for name in fields})
+            raise
+    return client or ory.hydra_admin().get_o_auth2_client(client_id)
+
+
+def _patch(client_id: str, fields: dict[str, Any]) -> OAuth2Client:
+    operations = [JsonPatch(op="add", path=f"/{name}", value=value) for name, value in fields.items()]
+    return ory.hydra_admin().patch_o_auth2_client(client_id, operations)
+
+
+def delete_client(client_id: str) -> bool:
+    """Delete a client in Hydra. False when Hydra had no such client (already gone)."""
+    try:
+        ory.hydra_admin().delete_o_auth2_client(client_id)
+    except OryRejected as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
+def rotate_secret(client_id: str) -> str:
+    """Give the client a new random secret and return it; the old one stops
+    working at once. Hydra v2.3.0 has no rotation endpoint (POST
+    /admin/clients/{id}/secret/rotate answers 404), so the new secret is set
+    with a patch — Hydra stores only its hash."""
+    secret = secrets.token_urlsafe(32)
+    _patch(client_id, {"client_secret": secret})
+    return secret
+
+
+# --- The equivalent Hydra CLI command -----------------------------------------
+
+# (form field, CLI flag) for the list fields, in the order the command shows them.
+_CLI_LIST_FLAGS = (
+    ("redirect_uris", "--redirect-uri"),
+    ("post_logout_redirect_uris", "--post-logout-callback"),
+    ("audience", "--audience"),
+    ("allowed_cors_origins", "--allowed-cors-origin"),
+    ("contacts", "--contact"),
+)
+_CLI_TEXT_FLAGS = (
+    ("owner", "--owner"),
+    ("client_uri", "--client-uri"),
+    ("logo_uri", "--logo-uri"),
+    ("policy_uri", "--policy-uri"),
+    ("tos_uri", "--tos-uri"),
+    ("jwks_uri", "--jwks-uri"),
+)
+
+
+def cli_create_command(client: OAuth2Client, admin_url: str | None = None) -> str:
+    """The multi-line `hydra create oauth2-client` command that creates this
+    client again, so what someone clicked can be scripted. The secret is left
+    out (Hydra generates one; add `--secret` to choose it)."""
+    admin_url = admin_url or oryauth_settings().HYDRA_ADMIN_URL
+    args: list[str] = [f"--endpoint {shlex.quote(admin_url)}", "--format json"]
+    if client.client_id:
+        args.append(f"--id {shlex.quote(client.client_id)}")
+    if client.client_name:
+        args.append(f"--name {shlex.quote(client.client_name)}")
+    # The CLI joins list flags itself; repeating a flag keeps each value whole.
+    args.append(f"--grant-type {shlex.quote(','.join(client.grant_types or []))}")
+    args.append(f"--response-type {shlex.quote(','.join(client.response_types or []))}")
+    if client.scope:
+        args.append(f"--scope {shlex.quote(','.join(client.scope.split()))}")
+    for field, flag in _CLI_LIST_FLAGS:
+        args.extend(f"{flag} {shlex.quote(value)}" for value in getattr(client, field) or [])
+    args.append(f"--token-endpoint-auth-method {shlex.quote(client.token_endpoint_auth_method or 'client_secret_basic')}")
+    if client.subject_type:
+        args.append(f"--subject-type {shlex.quote(client.subject_type)}")
+    if client.skip_consent:
+        args.append("--skip-consent")
+    if client.skip_logout_consent:
+        args.append("--skip-logout-consent")
+    for field, flag in _CLI_TEXT_FLAGS:
+        value = getattr(client, field)
+        if value:
+            args.append(f"{flag} {shlex.quote(value)}")
+    if client.metadata:
+        args.append(f"--metadata {shlex.quote(json.dumps(client.metadata, sort_keys=True))}")
+    return "hydra create oauth2-client \\\n  " + " \\\n  ".join(args)
+
+
+def lifespans_command(client: OAuth2Client, admin_url: str | None = None) -> str | None:
+    """The CLI has no flags for token lifespans: this `curl` sets them after
+    the create command. None when the client uses Hydra's defaults."""
+    lifespans = {name: getattr(client, name) for name in LIFESPAN_FIELDS if getattr(client, name)}
+    if not lifespans:
+        return None
+    admin_url = (admin_url or oryauth_settings().HYDRA_ADMIN_URL).rstrip("/")
+    url = f"{admin_url}/admin/clients/{quote(client.client_id or '', safe='')}/lifespans"
+    return (
+        f"curl -X PUT {shlex.quote(url)} \\\n  -H 'Content-Type: application/json' \\\n"
+        f"  -d {shlex.quote(json.dumps(lifespans, sort_keys=True))}"
+    )
+
+
+# --- Django's copy of the client list (OAuth2ClientRecord) ---------------------
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What a reconciliation with Hydra changed in Django's copy."""
+
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    removed: tuple[str, ...]
+    total: int
+
+
+def record_values(client: OAuth2Client) -> dict[str, Any]:
+    """The fields of Django's copy, from a client as Hydra answered it."""
+    return {
+        "client_name": client.client_name or "",
+        "grant_types": list(client.grant_types or []),
+        "redirect_uris": list(client.redirect_uris or []),
+        "token_endpoint_auth_method": client.token_endpoint_auth_method or "",
+        "skip_consent": bool(client.skip_consent),
+        "created_in_hydra": client.created_at,
+    }
+
+
+def record_client(client: OAuth2Client) -> OAuth2ClientRecord:
+    """Write Django's copy of one client exactly as Hydra answered it."""
+    record, _ = OAuth2ClientRecord.objects.update_or_create(client_id=client.client_id, defaults=record_values(client))
+    return record
+
+
+def sync_client_records() -> SyncReport:
+    """Make Django's copy equal to Hydra's list: add clients created elsewhere
+    (Hydra CLI), update changed ones, drop deleted ones. Reads every page
+    Hydra has; raises OryError (and changes nothing) when Hydra cannot be read."""
+    clients = list_clients()
+    existing = {record.client_id: record for record in OAuth2ClientRecord.objects.all()}
+    added: list[str] = []
+    updated: list[str] = []
+    with transaction.atomic():
+        for client in clients:
+            values = record_values(client)
+            record = existing.pop(client.client_id or "", None)
+            if record is None:
+                OAuth2ClientRecord.objects.create(client_id=client.client_id, **values)
+                added.append(client.client_id or "")
+            elif any(getattr(record, name) != value for name, value in values.items()):
+                OAuth2ClientRecord.objects.filter(pk=record.pk).update(**values, synced_at=timezone.now())
+                updated.append(record.client_id)
+        removed = tuple(existing)
+        OAuth2ClientRecord.objects.filter(pk__in=removed).delete()
+    return SyncReport(tuple(added), tuple(updated), removed, len(clients))
+
+
+def closest(value: str, candidates: list[str]) -> str | None:
+    """The candidate most similar to `value` (to say which registered redirect
+    URI someone probably meant), or None when there is none."""
+    if not candidates:
+        return None
+    return max(candidates, key=lambda candidate: difflib.SequenceMatcher(None, value, candidate).ratio())

@@ -1,0 +1,249 @@
+"""Django admin for oryauth.
+
+OAuth2 clients: Hydra is the source of truth. The changelist is Django's copy
+of Hydra's list (`OAuth2ClientRecord`), refreshed from Hydra on every visit;
+the change form reads the client from Hydra and writes to Hydra before the
+copy is touched. Secrets are shown once and never stored.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import hydra_clients
+from .admin_forms import OAuth2ClientForm
+from .errors import OryError
+from .models import OAuth2ClientRecord
+
+LIFESPAN_DESCRIPTION = _("Empty fields use Hydra's configured defaults (ttl.* in hydra.yml).")
+
+
+@admin.register(OAuth2ClientRecord)
+class OAuth2ClientAdmin(admin.ModelAdmin):
+    form = OAuth2ClientForm
+    list_display = (
+        "client_name",
+        "client_id",
+        "grant_types_shown",
+        "redirect_uris_shown",
+        "token_endpoint_auth_method",
+        "skip_consent",
+        "created_in_hydra",
+    )
+    list_display_links = ("client_name", "client_id")
+    search_fields = ("client_name", "client_id")
+    list_filter = ("token_endpoint_auth_method", "skip_consent")
+    list_per_page = 50
+    actions = ["sync_with_hydra"]
+    save_as = False
+    fieldsets = (
+        (None, {"fields": ("client_id", "client_name", "owner", "contacts")}),
+        (
+            _("Flows"),
+            {"fields": ("grant_types", "response_types", "scope", "audience", "skip_consent", "skip_logout_consent")},
+        ),
+        (_("Redirects"), {"fields": ("redirect_uris", "post_logout_redirect_uris", "allowed_cors_origins")}),
+        (_("Authentication"), {"fields": ("token_endpoint_auth_method", "jwks_uri", "subject_type")}),
+        (_("Shown to people"), {"fields": ("client_uri", "logo_uri", "policy_uri", "tos_uri"), "classes": ("collapse",)}),
+        (_("Metadata"), {"fields": ("metadata",), "classes": ("collapse",)}),
+        (
+            _("Token lifespans"),
+            {"fields": hydra_clients.LIFESPAN_FIELDS, "classes": ("collapse",), "description": LIFESPAN_DESCRIPTION},
+        ),
+    )
+
+    @admin.display(description=_("grant types"))
+    def grant_types_shown(self, record: OAuth2ClientRecord) -> str:
+        return ", ".join(record.grant_types)
+
+    @admin.display(description=_("redirect URIs"))
+    def redirect_uris_shown(self, record: OAuth2ClientRecord) -> str:
+        return " ".join(record.redirect_uris)
+
+    # --- reading: always from Hydra ----------------------------------------
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if request.method == "GET":
+            try:
+                hydra_clients.sync_client_records()
+            except OryError as exc:
+                messages.error(
+                    request,
+                    _("Hydra could not be read (%(error)s). This list is Django's last copy and may be out of date.")
+                    % {"error": exc},
+                )
+        return super().changelist_view(request, extra_context)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> OAuth2ClientRecord | None:
+        """The client as Hydra holds it (`record.hydra`); Django's copy follows.
+
+        When Hydra cannot be asked, a POST still gets the record (with
+        `hydra_error`) so the form can say so and keep the input; a GET raises,
+        and the error page middleware shows a 503 with a retry link."""
+        cached = getattr(request, "_oryauth_client_record", None)
+        if cached is not None and cached[0] == object_id:
+            return cached[1]  # change_view asked already in this request
+        try:
+            client = hydra_clients.get_client(object_id)
+        except OryError as exc:
+            record = super().get_object(request, object_id, from_field)
+            if record is None or request.method != "POST":
+                raise
+            record.hydra = None
+            record.hydra_error = exc
+            return record
+        if client is None:
+            OAuth2ClientRecord.objects.filter(pk=object_id).delete()
+            return None
+        record = hydra_clients.record_client(client)
+        record.hydra = client
+        request._oryauth_client_record = (object_id, record)  # type: ignore[attr-defined]
+        return record
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        # Deleting goes through the per-client confirmation, one Hydra call each.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra_context = dict(extra_context or {})
+        record = None
+        if request.method == "GET":
+            record = self.get_object(request, unquote(object_id))
+        if record is not None and getattr(record, "hydra", None) is not None:
+            extra_context["cli_command"] = hydra_clients.cli_create_command(record.hydra)
+            extra_context["lifespans_command"] = hydra_clients.lifespans_command(record.hydra)
+            extra_context["can_rotate"] = record.hydra.token_endpoint_auth_method != "none"
+            extra_context["rotate_url"] = reverse(
+                "admin:oryauth_oauth2clientrecord_rotate", args=[quote(record.client_id)]
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- writing: Hydra first, then Django's copy ----------------------------
+
+    def save_form(self, request: HttpRequest, form: OAuth2ClientForm, change: bool) -> OAuth2ClientRecord:
+        # The form already wrote to Hydra; the copy mirrors Hydra's answer.
+        assert form.saved_client is not None
+        record = OAuth2ClientRecord(client_id=form.saved_client.client_id, **hydra_clients.record_values(form.saved_client))
+        record.new_secret = form.saved_client.client_secret if not change else None
+        record.warnings = form.warnings
+        record.auth_method_became_secret = (
+            change
+            and form.hydra is not None
+            and form.hydra.token_endpoint_auth_method == "none"
+            and form.saved_client.token_endpoint_auth_method != "none"
+        )
+        return record
+
+    def save_model(self, request: HttpRequest, obj: OAuth2ClientRecord, form: Any, change: bool) -> None:
+        obj.save()
+        for warning in getattr(obj, "warnings", []):
+            messages.warning(request, warning)
+        if getattr(obj, "auth_method_became_secret", False):
+            messages.warning(request, _("This client now needs a secret: use “Rotate secret” to get one."))
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Nothing related to save: everything went to Hydra."""
+
+    def response_add(self, request: HttpRequest, obj: OAuth2ClientRecord, post_url_continue: str | None = None) -> HttpResponse:
+        return self._secret_page(request, obj, getattr(obj, "new_secret", None), created=True)
+
+    def delete_model(self, request: HttpRequest, obj: OAuth2ClientRecord) -> None:
+        hydra_clients.delete_client(obj.client_id)
+        obj.delete()
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except OryError as exc:
+            # Django's delete_view runs in a transaction: the log entry is rolled back too.
+            if request.method != "POST":
+                raise
+            messages.error(request, _("Hydra did not delete the client (%(error)s). Nothing was changed.") % {"error": exc})
+            return HttpResponseRedirect(reverse("admin:oryauth_oauth2clientrecord_changelist"))
+
+    @admin.action(description=_("Sync the selected clients' list with Hydra (reads every client)"), permissions=["change"])
+    def sync_with_hydra(self, request: HttpRequest, queryset: QuerySet[OAuth2ClientRecord]) -> None:
+        try:
+            report = hydra_clients.sync_client_records()
+        except OryError as exc:
+            messages.error(request, _("Hydra could not be read (%(error)s). Nothing was changed.") % {"error": exc})
+            return
+        messages.success(
+            request,
+            ngettext(
+                "Hydra has %(total)d client: %(added)d added, %(updated)d updated, %(removed)d removed here.",
+                "Hydra has %(total)d clients: %(added)d added, %(updated)d updated, %(removed)d removed here.",
+                report.total,
+            )
+            % {
+                "total": report.total,
+                "added": len(report.added),
+                "updated": len(report.updated),
+                "removed": len(report.removed),
+            },
+        )
+
+    # --- rotate secret ------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        rotate = path(
+            "<path:object_id>/rotate-secret/",
+            self.admin_site.admin_view(self.rotate_secret_view),
+            name="oryauth_oauth2clientrecord_rotate",
+        )
+        return [rotate, *super().get_urls()]
+
+    def rotate_secret_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """GET asks for confirmation; POST sets a new secret in Hydra and shows it once."""
+        record = self.get_object(request, unquote(object_id))
+        if record is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, record):
+            raise PermissionDenied
+        change_url = reverse("admin:oryauth_oauth2clientrecord_change", args=[quote(record.client_id)])
+        if getattr(record, "hydra_error", None) is not None:
+            messages.error(request, _("Hydra could not be asked (%(error)s). Nothing was changed.") % {"error": record.hydra_error})
+            return HttpResponseRedirect(change_url)
+        if record.hydra.token_endpoint_auth_method == "none":
+            messages.error(request, _("A public client (auth method none) has no secret to rotate."))
+            return HttpResponseRedirect(change_url)
+        if request.method != "POST":
+            context = {**self.admin_site.each_context(request), "opts": self.opts, "record": record, "change_url": change_url}
+            return TemplateResponse(request, "admin/oryauth/oauth2clientrecord/rotate_confirm.html", context)
+        try:
+            secret = hydra_clients.rotate_secret(record.client_id)
+        except OryError as exc:
+            messages.error(request, _("Hydra did not rotate the secret (%(error)s). The old secret still works.") % {"error": exc})
+            return HttpResponseRedirect(change_url)
+        self.log_change(request, record, [{"changed": {"fields": ["client secret (rotated)"]}}])
+        return self._secret_page(request, record, secret, created=False)
+
+    def _secret_page(self, request: HttpRequest, record: OAuth2ClientRecord, secret: str | None, *, created: bool) -> HttpResponse:
+        """The one page that shows a client secret. Rendered as the answer to
+        the POST (no redirect, nothing stored), and never cached."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "record": record,
+            "secret": secret,
+            "created": created,
+            "change_url": reverse("admin:oryauth_oauth2clientrecord_change", args=[quote(record.client_id)]),
+            "changelist_url": reverse("admin:oryauth_oauth2clientrecord_changelist"),
+        }
+        response = render(request, "admin/oryauth/oauth2clientrecord/secret_once.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
