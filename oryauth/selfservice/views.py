@@ -175,14 +175,19 @@ def signout(request: HttpRequest) -> HttpResponse:
     Creates Kratos's browser logout flow with the browser's cookies and sends
     the browser to its logout URL, where Kratos clears the session cookie.
     """
-    home = request.POST.get("return_to") or "/"
-    if not url_has_allowed_host_and_scheme(home, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        home = "/"
+    requested = request.POST.get("return_to", "")
+    if requested and not url_has_allowed_host_and_scheme(
+        requested, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        requested = ""
+    home = requested or "/"
     if oryauth_settings().SESSION_COOKIE_NAME not in request.COOKIES:
         return _redirect(home)
     try:
+        # Without a return_to Kratos sends the browser to its configured
+        # logout destination (this site's home page).
         logout_flow = ory.kratos_frontend().create_browser_logout_flow(
-            cookie=ory_cookie_header(request), return_to=request.build_absolute_uri(home)
+            cookie=ory_cookie_header(request), return_to=request.build_absolute_uri(requested) if requested else None
         )
     except OryRejected as exc:
         if exc.status == 401:  # the Kratos session had already ended

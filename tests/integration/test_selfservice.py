@@ -1,0 +1,259 @@
+"""The self-service pages against the real Kratos, through Django's test client.
+
+A `requests.Session` plays the browser's side at Kratos (creating flows, holding
+Kratos's cookies); its cookies are then handed to the Django test client.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from django.contrib.messages import get_messages
+from django.test import Client, override_settings
+
+from tests.support.kratos import browser_login, create_identity
+from tests.support.stack import KRATOS_PUBLIC
+from tests.support.throwaway import ThrowawayServer
+
+# The site's middleware links Kratos identities to Django users, and the
+# restart guard keeps its count in the Django session.
+pytestmark = pytest.mark.django_db
+
+
+def kratos_flow(browser: requests.Session, flow_type: str, base: str = KRATOS_PUBLIC, **params: str) -> str:
+    """Create a browser flow at Kratos as `browser`; return its id."""
+    created = browser.get(f"{base}/self-service/{flow_type}/browser", params=params, allow_redirects=False, timeout=5)
+    return parse_qs(urlparse(created.headers["Location"]).query)["flow"][0]
+
+
+def client_with_cookies_of(browser: requests.Session) -> Client:
+    client = Client()
+    for cookie in browser.cookies:
+        client.cookies[cookie.name] = cookie.value
+    return client
+
+
+def flash_messages(response) -> list[str]:  # noqa: ANN001 (test client response)
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlparse(url).query)
+
+
+# --- creating flows --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "given", "forwarded"),
+    [
+        ("/login", {"return_to": "http://127.0.0.1:8000/x", "aal": "aal2", "refresh": "true", "via": "email"},
+         {"return_to": ["http://127.0.0.1:8000/x"], "aal": ["aal2"], "refresh": ["true"], "via": ["email"]}),
+        ("/registration", {"return_to": "http://127.0.0.1:8000/x", "after_verification_return_to": "http://127.0.0.1:8000/v",
+                           "login_challenge": "abc"},
+         {"return_to": ["http://127.0.0.1:8000/x"], "after_verification_return_to": ["http://127.0.0.1:8000/v"],
+          "login_challenge": ["abc"]}),
+        ("/recovery", {"return_to": "http://127.0.0.1:8000/x", "aal": "aal2"}, {"return_to": ["http://127.0.0.1:8000/x"]}),
+        ("/verification", {"return_to": "http://127.0.0.1:8000/x", "refresh": "true"}, {"return_to": ["http://127.0.0.1:8000/x"]}),
+    ],
+)
+def test_page_without_flow_redirects_to_kratos_forwarding_what_applies(page: str, given: dict, forwarded: dict) -> None:
+    response = Client().get(page, given)
+
+    assert response.status_code == 303
+    flow_type = page.strip("/")
+    assert response["Location"].startswith(f"{KRATOS_PUBLIC}/self-service/{flow_type}/browser")
+    assert query_of(response["Location"]) == forwarded
+
+
+def test_settings_without_a_session_sends_the_browser_to_sign_in_and_back() -> None:
+    response = Client().get("/settings")
+
+    assert response.status_code == 303
+    assert response["Location"].startswith("/login?")
+    assert query_of(response["Location"])["return_to"] == ["http://testserver/settings"]
+
+
+# --- rendering flows ---------------------------------------------------------------
+
+
+def test_login_flow_is_rendered_with_a_form_posting_to_kratos() -> None:
+    browser = requests.Session()
+    flow_id = kratos_flow(browser, "login", return_to="http://127.0.0.1:8000/after")
+
+    response = client_with_cookies_of(browser).get("/login", {"flow": flow_id})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'action="{KRATOS_PUBLIC}/self-service/login?flow={flow_id}"' in html
+    assert 'name="csrf_token"' in html and 'name="identifier"' in html and 'name="password"' in html
+    # Cross links keep return_to.
+    assert 'href="/registration?return_to=http%3A%2F%2F127.0.0.1%3A8000%2Fafter"' in html
+
+
+def test_settings_flow_shows_profile_password_totp_and_backup_codes() -> None:
+    browser = browser_login(create_identity())
+    flow_id = kratos_flow(browser, "settings")
+
+    response = client_with_cookies_of(browser).get("/settings", {"flow": flow_id})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for group in ("profile", "password", "totp", "lookup_secret"):
+        assert f'data-testid="flow/form/{group}"' in html
+
+
+@pytest.mark.parametrize("flow_id", ["not-a-uuid", str(uuid.uuid4())], ids=["garbage", "unknown"])
+def test_garbage_or_unknown_flow_id_starts_a_new_flow_with_a_message(flow_id: str) -> None:
+    response = Client().get("/login", {"flow": flow_id})
+
+    assert response.status_code == 303
+    assert response["Location"].startswith(f"{KRATOS_PUBLIC}/self-service/login/browser")
+    assert flash_messages(response) == ["That page is no longer valid, so we started a new one. Please try again."]
+
+
+def test_someone_elses_flow_starts_a_new_flow_with_a_message() -> None:
+    flow_id = kratos_flow(requests.Session(), "registration")
+
+    response = Client().get("/registration", {"flow": flow_id})  # not the browser that made it: no CSRF cookie
+
+    assert response.status_code == 303
+    assert response["Location"].startswith(f"{KRATOS_PUBLIC}/self-service/registration/browser")
+    assert "could not confirm that this page was opened in this browser" in flash_messages(response)[0]
+
+
+def test_a_browser_that_keeps_losing_the_flow_gets_a_page_instead_of_a_redirect_loop() -> None:
+    client = Client()
+    statuses = [client.get("/login", {"flow": str(uuid.uuid4())}).status_code for _ in range(4)]
+
+    assert statuses == [303, 303, 303, 400]
+
+
+def test_settings_flow_without_the_session_sends_the_browser_to_sign_in() -> None:
+    browser = browser_login(create_identity())
+    flow_id = kratos_flow(browser, "settings")
+    client = client_with_cookies_of(browser)
+    del client.cookies["ory_kratos_session"]
+
+    response = client.get("/settings", {"flow": flow_id})
+
+    assert response.status_code == 303
+    assert response["Location"] == "/login?return_to=http%3A%2F%2Ftestserver%2Fsettings"
+
+
+@pytest.fixture
+def short_lived_kratos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ThrowawayServer]:
+    """A private Kratos whose login flows expire after one second."""
+    monkeypatch.setenv("SELFSERVICE_FLOWS_LOGIN_LIFESPAN", "1s")
+    server = ThrowawayServer("kratos", 24433, 24434, tmp_path / "kratos.log")
+    server.start()
+    with override_settings(ORYAUTH={"KRATOS_PUBLIC_URL": server.public_url}):
+        yield server
+    server.stop()
+
+
+def test_expired_flow_starts_a_new_flow_with_a_message(short_lived_kratos: ThrowawayServer) -> None:
+    browser = requests.Session()
+    flow_id = kratos_flow(browser, "login", base=short_lived_kratos.public_url)
+    wait_until_expired(browser, f"{short_lived_kratos.public_url}/self-service/login/flows?id={flow_id}")
+
+    response = client_with_cookies_of(browser).get("/login", {"flow": flow_id})
+
+    assert response.status_code == 303
+    assert response["Location"].startswith(f"{short_lived_kratos.public_url}/self-service/login/browser")
+    assert flash_messages(response) == ["That page expired before it was sent, so we started over. Please try again."]
+
+
+def wait_until_expired(browser: requests.Session, flow_url: str, deadline: float = 10.0) -> None:
+    import time
+
+    until = time.monotonic() + deadline
+    while browser.get(flow_url, headers={"Accept": "application/json"}, timeout=5).status_code != 410:
+        assert time.monotonic() < until, "the flow did not expire"
+        time.sleep(0.2)
+
+
+# --- errors -------------------------------------------------------------------------
+
+
+def test_kratos_error_for_a_foreign_return_to_is_explained_with_status_400() -> None:
+    created = requests.get(f"{KRATOS_PUBLIC}/self-service/login/browser", params={"return_to": "http://evil.example/"},
+                           allow_redirects=False, timeout=5)
+    error_id = query_of(created.headers["Location"])["id"][0]
+
+    response = Client().get("/error", {"id": error_id})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "not on the list of allowed addresses" in html
+    assert "self_service_flow_return_to_forbidden" in html
+
+
+@pytest.mark.parametrize("error_id", ["x' or 1=1", str(uuid.uuid4())], ids=["garbage", "unknown"])
+def test_unknown_kratos_error_id_answers_404(error_id: str) -> None:
+    response = Client().get("/error", {"id": error_id})
+    assert response.status_code == 404
+    assert b"could not find the details of this error" in response.content
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "sentence"),
+    [("access_denied", 403, "Access was denied."), ("invalid_client", 401, "is not known to the sign-in service"),
+     ("invalid_request", 400, "made a request the sign-in service cannot accept"),
+     ("something_new", 400, "The sign-in could not be completed.")],
+)
+def test_hydra_error_shows_a_sentence_then_the_code_with_a_matching_status(code: str, status: int, sentence: str) -> None:
+    response = Client().get("/error", {"error": code, "error_description": "The <b>details</b>"})
+
+    assert response.status_code == status
+    html = response.content.decode()
+    assert sentence in html
+    assert html.index(sentence) < html.index(code)
+    assert "The &lt;b&gt;details&lt;/b&gt;" in html
+
+
+def test_error_page_without_an_error_answers_400() -> None:
+    assert Client().get("/error").status_code == 400
+
+
+# --- sign out -------------------------------------------------------------------------
+
+
+def test_sign_out_is_post_only() -> None:
+    assert Client().get("/signout").status_code == 405
+
+
+def test_sign_out_without_django_csrf_token_is_refused() -> None:
+    assert Client(enforce_csrf_checks=True).post("/signout").status_code == 403
+
+
+def test_sign_out_redirects_to_kratos_logout_url_which_ends_the_session() -> None:
+    browser = browser_login(create_identity())
+
+    response = client_with_cookies_of(browser).post("/signout")
+
+    assert response.status_code == 303
+    assert response["Location"].startswith(f"{KRATOS_PUBLIC}/self-service/logout?token=")
+    browser.get(response["Location"], allow_redirects=False, timeout=5)
+    assert browser.get(f"{KRATOS_PUBLIC}/sessions/whoami", timeout=5).status_code == 401
+
+
+def test_sign_out_without_a_session_just_goes_home() -> None:
+    response = Client().post("/signout")
+    assert (response.status_code, response["Location"]) == (303, "/")
+
+
+# --- Kratos down ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/login", f"/login?flow={uuid.uuid4()}", f"/error?id={uuid.uuid4()}"])
+def test_kratos_down_gives_a_503_page_with_a_retry_link(path: str) -> None:
+    with override_settings(ORYAUTH={"KRATOS_PUBLIC_URL": "http://127.0.0.1:1", "HTTP_TIMEOUT": 1}):
+        response = Client().get(path)
+
+    assert response.status_code == 503
+    assert b'data-testid="problem/retry"' in response.content
