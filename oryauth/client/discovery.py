@@ -60,7 +60,8 @@ class ProviderMetadata:
         return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _cache_key(name: str) -> str:
+def cache_key(name: str) -> str:
+    """The cache key of a cached provider document ("discovery", "jwks", ...)."""
     return f"oryauth:client:{name}:{oryauth_settings().HYDRA_PUBLIC_URL}"
 
 
@@ -72,7 +73,7 @@ def provider_metadata() -> ProviderMetadata:
     clearly, with the setting to change.
     """
     conf = oryauth_settings()
-    key = _cache_key("discovery")
+    key = cache_key("discovery")
     document = cache.get(key)
     if document is None:
         document = ory.get_json(ory.HYDRA_PUBLIC, DISCOVERY_PATH)
@@ -90,7 +91,7 @@ def provider_metadata() -> ProviderMetadata:
 def signing_keys(*, refresh: bool = False) -> list[dict[str, Any]]:
     """The public keys of Hydra's JWKS (cached; `refresh=True` fetches anew,
     e.g. when an ID token names a key id the cache does not know)."""
-    key = _cache_key("jwks")
+    key = cache_key("jwks")
     jwks = None if refresh else cache.get(key)
     if jwks is None:
         metadata = provider_metadata()
@@ -106,11 +107,11 @@ def refetch_signing_keys() -> list[dict[str, Any]] | None:
     rotated its keys). None when that already happened in the last
     JWKS_REFETCH_INTERVAL seconds: made-up key ids must not make the site
     hammer Hydra."""
-    if not cache.add(_cache_key("jwks-refetched"), True, JWKS_REFETCH_INTERVAL):
+    if not cache.add(cache_key("jwks-refetched"), True, JWKS_REFETCH_INTERVAL):
         return None
     return signing_keys(refresh=True)
 
 
 def forget_cached_metadata() -> None:
     """Drop the cached discovery document and JWKS (tests, key rotation by hand)."""
-    cache.delete_many([_cache_key("discovery"), _cache_key("jwks"), _cache_key("jwks-refetched")])
+    cache.delete_many([cache_key("discovery"), cache_key("jwks"), cache_key("jwks-refetched")])
