@@ -100,6 +100,12 @@ def portal_login_redirect(request: HttpRequest, **params: str) -> HttpResponse:
 def _refusal(request: HttpRequest, caller: OryCaller) -> HttpResponse:
     if caller.unavailable:
         return unavailable_response(request, caller)
+    if caller.is_authenticated:
+        # A machine (client_credentials token) on a view meant for people.
+        return JsonResponse(
+            {"error": "person_required", "error_description": _("This resource is for signed-in people only.")},
+            status=403,
+        )
     if wants_json(request, caller):
         return unauthenticated_response(request, caller)
     return portal_login_redirect(request)

@@ -25,35 +25,28 @@ Who the caller is, and the cache that makes asking cheap, live in
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
 from .conf import oryauth_settings
 from .decorators import unavailable_response
-from .resolution import caller_of
-
-
-def _active_user(user_id: Any) -> Any:
-    """The Django user with this pk, or AnonymousUser when it is gone or
-    deactivated (checked on every request, not only when Ory was asked)."""
-    User = get_user_model()
-    user = User._default_manager.filter(pk=user_id).first()
-    return user if user is not None and user.is_active else AnonymousUser()
+from .resolution import caller_of, user_of
 
 
 class OryAuthenticationMiddleware:
+    """Sets `request.ory` (an `OryCaller`) and, for a valid credential,
+    `request.user`. Place after Django's AuthenticationMiddleware."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         caller = caller_of(request)
         if caller.is_authenticated:
-            user_id = caller.user_id
-            request.user = SimpleLazyObject(lambda: _active_user(user_id)) if user_id is not None else AnonymousUser()
+            # Loaded lazily: views that never look at request.user cost no query.
+            request.user = SimpleLazyObject(lambda: user_of(caller))
             if caller.via_header:
                 # A header credential cannot be sent cross-site by a browser,
                 # so CSRF protection (meant for cookies) does not apply.

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.http import HttpRequest
 
@@ -174,6 +176,15 @@ def caller_of(request: HttpRequest) -> OryCaller:
     caller = resolve(found[0]) if found else NO_CREDENTIAL
     request.ory = caller  # type: ignore[attr-defined]
     return caller
+
+
+def user_of(caller: OryCaller) -> Any:
+    """The caller's Django user, or AnonymousUser for machines, strangers, and
+    users deleted or deactivated since Ory was asked (checked every time)."""
+    if not caller.is_authenticated or caller.user_id is None:
+        return AnonymousUser()
+    user = get_user_model()._default_manager.filter(pk=caller.user_id).first()
+    return user if user is not None and user.is_active else AnonymousUser()
 
 
 def forget_credentials_of(request: HttpRequest) -> None:

@@ -1,0 +1,31 @@
+"""Django authentication backend for Ory credentials.
+
+    AUTHENTICATION_BACKENDS = [
+        "oryauth.backends.OryBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+
+`django.contrib.auth.authenticate(request)` then returns the user behind the
+request's Kratos cookie, session token or access token (resolved and cached
+by `oryauth.resolution`, like the middleware does), and a site that wants a
+Django session as well can pass that user to `login()`. Users are created
+only by `oryauth.identities.provision_user`, never here.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from .resolution import caller_of, user_of
+
+
+class OryBackend(ModelBackend):
+    """Authenticates a request by its Ory credential; permissions as ModelBackend."""
+
+    def authenticate(self, request: HttpRequest | None, **credentials: Any) -> Any:
+        if request is None or credentials:
+            return None  # username/password and other backends' logins are not ours
+        user = user_of(caller_of(request))
+        return user if user.is_authenticated and self.user_can_authenticate(user) else None
