@@ -57,8 +57,9 @@ def new_client(**fields: Any) -> OAuth2Client:
     )
 
 
-def client_credentials_token(scope: str = "read write", audience: str = "") -> tuple[OAuth2Client, str]:
-    client = new_client(grant_types=["client_credentials"], scope="read write", audience=[audience] if audience else [])
+def client_credentials_token(scope: str = "read write", audience: str = "", allowed: str = "read write") -> tuple[OAuth2Client, str]:
+    """A client allowed `allowed` scopes, and a client_credentials token for `scope`."""
+    client = new_client(grant_types=["client_credentials"], scope=allowed, audience=[audience] if audience else [])
     form = {"grant_type": "client_credentials", "scope": scope} | ({"audience": audience} if audience else {})
     answer = requests.post(f"{HYDRA_PUBLIC}/oauth2/token", data=form, auth=(client.client_id, client.client_secret), timeout=5)
     answer.raise_for_status()
