@@ -1,0 +1,57 @@
+"""Staff edit scope -> claim mappings in the Django admin; mappings that read a
+trait the (real) Kratos identity schema lacks are flagged."""
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from oryauth.models import ScopeClaim
+from oryauth.provider.claims import SCHEMA_CACHE_KEY
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_schema_cache() -> None:
+    cache.delete(SCHEMA_CACHE_KEY)
+
+
+def test_changelist_flags_mappings_to_traits_the_schema_lacks(admin_client: Client) -> None:
+    response = admin_client.get(reverse("admin:oryauth_scopeclaim_changelist"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    warning = next(str(m) for m in response.context["messages"] if "schema lacks" in str(m))
+    assert "phone → phone_number" in warning and "address → address" in warning
+    assert "email → email" not in warning
+    assert "No such trait: phone" in page
+
+
+def test_change_page_says_ok_for_a_mapping_the_schema_has(admin_client: Client) -> None:
+    mapping = ScopeClaim.objects.get(scope="email", claim="email")
+    response = admin_client.get(reverse("admin:oryauth_scopeclaim_change", args=[mapping.pk]))
+    assert response.status_code == 200
+    assert "No such trait" not in response.content.decode()
+
+
+def test_saving_a_mapping_to_a_missing_trait_warns_and_keeps_it(admin_client: Client) -> None:
+    response = admin_client.post(
+        reverse("admin:oryauth_scopeclaim_add"),
+        {"scope": "profile", "claim": "nickname", "source": "trait", "path": "nickname", "token": "id_token", "enabled": "on"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert ScopeClaim.objects.filter(scope="profile", claim="nickname").exists()
+    assert any("nickname" in str(m) and "lacks" in str(m) for m in response.context["messages"])
+
+
+def test_a_mapping_to_a_reserved_claim_is_refused(admin_client: Client) -> None:
+    response = admin_client.post(
+        reverse("admin:oryauth_scopeclaim_add"),
+        {"scope": "profile", "claim": "sub", "source": "trait", "path": "email", "token": "id_token", "enabled": "on"},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert "set by Hydra itself" in response.content.decode()
+    assert not ScopeClaim.objects.filter(claim="sub").exists()
