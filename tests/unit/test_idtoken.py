@@ -1,0 +1,131 @@
+"""ID-token checks without network: Hydra's discovery document and JWKS are
+stubbed at the `oryauth.ory` boundary with keys this test generates."""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jose import jwk, jws
+
+from oryauth import ory
+from oryauth.client import discovery
+from oryauth.client.idtoken import IdTokenInvalid, access_token_hash, verify_id_token
+from oryauth.errors import OryProtocolError
+
+ISSUER = "http://127.0.0.1:4444/"
+RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+EC_KEY = ec.generate_private_key(ec.SECP256R1())
+
+
+def _pem(key: Any) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
+def _public_jwk(key: Any, alg: str, kid: str) -> dict[str, Any]:
+    return {**jwk.construct(key.public_key(), alg).to_dict(), "kid": kid, "use": "sig", "alg": alg}
+
+
+class FakeHydra:
+    """Answers `ory.get_json` for the discovery document and the JWKS."""
+
+    def __init__(self) -> None:
+        self.keys = [_public_jwk(RSA_KEY, "RS256", "rsa-1"), _public_jwk(EC_KEY, "ES256", "ec-1")]
+        self.issuer = ISSUER
+        self.jwks_fetches = 0
+
+    def get_json(self, service: str, path: str) -> Any:
+        if path == discovery.DISCOVERY_PATH:
+            return {
+                "issuer": self.issuer,
+                "authorization_endpoint": f"{ISSUER}oauth2/auth",
+                "token_endpoint": f"{ISSUER}oauth2/token",
+                "jwks_uri": f"{ISSUER}.well-known/jwks.json",
+            }
+        assert path == "/.well-known/jwks.json"
+        self.jwks_fetches += 1
+        return {"keys": self.keys}
+
+
+@pytest.fixture
+def hydra(monkeypatch: pytest.MonkeyPatch, settings) -> Iterator[FakeHydra]:  # noqa: ANN001
+    settings.ORYAUTH = {**settings.ORYAUTH, "CLIENT_ID": "site"}
+    fake = FakeHydra()
+    monkeypatch.setattr(ory, "get_json", fake.get_json)
+    discovery.forget_cached_metadata()
+    yield fake
+    discovery.forget_cached_metadata()
+
+
+def claims(**changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    return {"iss": ISSUER, "sub": "person-1", "aud": ["site"], "iat": now, "exp": now + 3600, "nonce": "n-1", **changes}
+
+
+def sign(payload: dict[str, Any], *, key: Any = RSA_KEY, alg: str = "RS256", kid: str = "rsa-1") -> str:
+    return jws.sign(json.dumps(payload).encode(), _pem(key), headers={"kid": kid}, algorithm=alg)
+
+
+def test_at_hash_matches_the_openid_connect_example() -> None:
+    assert access_token_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y", "RS256") == "77QmUPtjPfzWtF2AnpK9RQ"
+
+
+def test_rs256_and_es256_tokens_verify(hydra: FakeHydra) -> None:
+    assert verify_id_token(sign(claims()), nonce="n-1")["sub"] == "person-1"
+    assert verify_id_token(sign(claims(), key=EC_KEY, alg="ES256", kid="ec-1"), nonce="n-1")["sub"] == "person-1"
+
+
+def test_an_algorithm_left_out_of_the_settings_is_refused(hydra: FakeHydra, settings) -> None:  # noqa: ANN001
+    settings.ORYAUTH = {**settings.ORYAUTH, "CLIENT_ID_TOKEN_ALGORITHMS": ["RS256"]}
+    with pytest.raises(IdTokenInvalid) as caught:
+        verify_id_token(sign(claims(), key=EC_KEY, alg="ES256", kid="ec-1"), nonce="n-1")
+    assert caught.value.reason == "algorithm_not_allowed"
+
+
+def test_hs256_is_refused_even_when_listed_in_the_settings(hydra: FakeHydra, settings) -> None:  # noqa: ANN001
+    settings.ORYAUTH = {**settings.ORYAUTH, "CLIENT_ID_TOKEN_ALGORITHMS": ["RS256", "HS256"]}
+    token = jws.sign(json.dumps(claims()).encode(), "a-shared-secret", algorithm="HS256")
+    with pytest.raises(IdTokenInvalid) as caught:
+        verify_id_token(token, nonce="n-1")
+    assert caught.value.reason == "algorithm_not_allowed"
+
+
+@pytest.mark.parametrize("garbage", ["", "not-a-jwt", "a.b", "!!!.@@@.###"])
+def test_garbage_is_refused_as_malformed(hydra: FakeHydra, garbage: str) -> None:
+    with pytest.raises(IdTokenInvalid) as caught:
+        verify_id_token(garbage, nonce="n-1")
+    assert caught.value.reason == "malformed"
+
+
+def test_a_single_audience_with_a_foreign_azp_is_refused(hydra: FakeHydra) -> None:
+    with pytest.raises(IdTokenInvalid) as caught:
+        verify_id_token(sign(claims(aud="site", azp="other")), nonce="n-1")
+    assert caught.value.reason == "wrong_azp"
+
+
+def test_a_refreshed_id_token_must_name_the_same_person(hydra: FakeHydra) -> None:
+    with pytest.raises(IdTokenInvalid) as caught:
+        verify_id_token(sign(claims(sub="person-2")), nonce=None, expected_subject="person-1")
+    assert caught.value.reason == "wrong_subject"
+
+
+def test_a_kid_less_token_uses_the_only_key_of_its_type(hydra: FakeHydra) -> None:
+    token = jws.sign(json.dumps(claims()).encode(), _pem(RSA_KEY), algorithm="RS256")
+    assert verify_id_token(token, nonce="n-1")["sub"] == "person-1"
+
+
+def test_an_issuer_other_than_the_configured_one_is_reported_with_the_setting(hydra: FakeHydra) -> None:
+    hydra.issuer = "http://hydra.internal:4444/"
+    with pytest.raises(OryProtocolError) as caught:
+        discovery.provider_metadata()
+    assert "ORYAUTH['HYDRA_ISSUER']" in str(caught.value)
+
+
+def test_the_jwks_is_fetched_once_and_cached(hydra: FakeHydra) -> None:
+    for _ in range(3):
+        verify_id_token(sign(claims()), nonce="n-1")
+    assert hydra.jwks_fetches == 1
