@@ -126,3 +126,153 @@ def check_relying_party_settings(app_configs: Any = None, **kwargs: Any) -> list
         if problem:
             messages.append(Error(f"ORYAUTH['{name}'] = {value!r} {problem}.", id="oryauth.E014"))
     return messages
+
+
+# --- Deployment mistakes (ids E020-E029, W020-W029) ------------------------------
+
+# Ory's default ports, to spot an admin URL where a public one belongs.
+_DEFAULT_PORTS = {4433: "Kratos public", 4434: "Kratos admin", 4444: "Hydra public", 4445: "Hydra admin"}
+_EXPECTED_ROLE = {
+    "KRATOS_PUBLIC_URL": "Kratos public",
+    "KRATOS_BROWSER_URL": "Kratos public",
+    "KRATOS_ADMIN_URL": "Kratos admin",
+    "HYDRA_PUBLIC_URL": "Hydra public",
+    "HYDRA_ISSUER": "Hydra public",
+    "HYDRA_ADMIN_URL": "Hydra admin",
+}
+_PUBLIC_SETTINGS = ("KRATOS_PUBLIC_URL", "KRATOS_BROWSER_URL", "HYDRA_PUBLIC_URL", "HYDRA_ISSUER")
+_ADMIN_SETTINGS = ("KRATOS_ADMIN_URL", "HYDRA_ADMIN_URL")
+# URLs a browser visits: cookies for `localhost` and `127.0.0.1` differ.
+_BROWSER_SETTINGS = ("KRATOS_BROWSER_URL", "HYDRA_PUBLIC_URL", "HYDRA_ISSUER", "CLIENT_REDIRECT_URI", "CLIENT_POST_LOGOUT_REDIRECT_URI")
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# Secrets that ship in examples and the demo site.
+_DEV_SECRET_MARKERS = ("change-me", "changeme", "dev-demo", "secret123", "example")
+
+
+def _effective_urls() -> dict[str, str]:
+    """Every URL setting as oryauth uses it (defaults and fallbacks applied),
+    leaving out malformed ones (E002/E014 report those)."""
+    from .conf import oryauth_settings
+
+    conf = oryauth_settings()
+    # KRATOS_BROWSER_URL and HYDRA_ISSUER count only when set: empty, they
+    # repeat another setting, which is checked under its own name.
+    values = {name: getattr(conf, name) for name in OryAuthSettings.url_setting_names()}
+    for name in OryAuthSettings.client_url_setting_names():
+        values[name] = getattr(conf, name)
+    return {name: value for name, value in values.items() if isinstance(value, str) and value and not _url_problem(value)}
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+
+
+@register(Tags.security, "oryauth")
+def check_deployment_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Admin and public URLs mixed up, localhost mixed with 127.0.0.1, an
+    incomplete relying-party setup, and development leftovers in production."""
+    if not isinstance(getattr(settings, "ORYAUTH", {}), dict):
+        return []  # E000 says it
+    from .conf import oryauth_settings
+
+    conf = oryauth_settings()
+    urls = _effective_urls()
+    messages: list[CheckMessage] = []
+
+    # E020: a public URL that is one of the admin APIs (admin APIs must never reach browsers).
+    admin_origins = {_origin(urls[name]): name for name in _ADMIN_SETTINGS if name in urls}
+    for name in _PUBLIC_SETTINGS:
+        if name in urls and _origin(urls[name]) in admin_origins:
+            admin_name = admin_origins[_origin(urls[name])]
+            messages.append(
+                Error(
+                    f"ORYAUTH['{name}'] = {urls[name]!r} is the same server as {admin_name}, an admin API.",
+                    hint=f"Point {name} at the public API; admin APIs are called from Django only, never from browsers.",
+                    id="oryauth.E020",
+                )
+            )
+    # W020: an Ory default port that belongs to another API (e.g. the RP authorize URL on 4445).
+    for name, expected in _EXPECTED_ROLE.items():
+        if name not in urls:
+            continue
+        port = urlsplit(urls[name]).port
+        actual = _DEFAULT_PORTS.get(port or 0)
+        if actual and actual != expected and not any(m.id == "oryauth.E020" and f"'{name}'" in m.msg for m in messages):
+            messages.append(
+                Warning(
+                    f"ORYAUTH['{name}'] = {urls[name]!r} uses port {port}, {actual}'s default port, but must be {expected}.",
+                    hint=f"Check that {name} and the other Ory URLs are not swapped.",
+                    id="oryauth.W020",
+                )
+            )
+
+    # W021: localhost and 127.0.0.1 mixed in URLs a browser visits.
+    browser_settings = _BROWSER_SETTINGS if "KRATOS_BROWSER_URL" in urls else ("KRATOS_PUBLIC_URL", *_BROWSER_SETTINGS)
+    hosts = {name: urlsplit(urls[name]).hostname for name in browser_settings if name in urls}
+    spellings = {host for host in hosts.values() if host in _LOOPBACK}
+    if len(spellings) > 1:
+        listing = ", ".join(f"{name}={host}" for name, host in hosts.items() if host in _LOOPBACK)
+        messages.append(
+            Warning(
+                f"Browser-facing oryauth URLs mix loopback spellings ({listing}).",
+                hint="Use 127.0.0.1 everywhere: cookies for localhost and 127.0.0.1 are different, which breaks "
+                "Kratos's CSRF check and Hydra's login state.",
+                id="oryauth.W021",
+            )
+        )
+
+    # E021-E023: relying-party settings that cannot work together.
+    if bool(conf.CLIENT_ID) != bool(conf.CLIENT_REDIRECT_URI):
+        missing = "CLIENT_REDIRECT_URI" if conf.CLIENT_ID else "CLIENT_ID"
+        messages.append(
+            Error(
+                f"ORYAUTH['{missing}'] is empty while {'CLIENT_ID' if conf.CLIENT_ID else 'CLIENT_REDIRECT_URI'} is set.",
+                hint="A relying party needs both its client id and the redirect URI registered on that client "
+                "(manage.py oryauth_clients ensure-site-client registers them).",
+                id="oryauth.E021",
+            )
+        )
+    if conf.CLIENT_ID and "openid" not in conf.CLIENT_SCOPES:
+        messages.append(
+            Error(
+                f"ORYAUTH['CLIENT_SCOPES'] = {list(conf.CLIENT_SCOPES)!r} lacks 'openid'.",
+                hint="Without openid Hydra issues no ID token, and the relying party cannot sign anyone in.",
+                id="oryauth.E022",
+            )
+        )
+    redirect, post_logout = urls.get("CLIENT_REDIRECT_URI"), urls.get("CLIENT_POST_LOGOUT_REDIRECT_URI")
+    if redirect and post_logout and _origin(redirect) != _origin(post_logout):
+        messages.append(
+            Error(
+                f"ORYAUTH['CLIENT_POST_LOGOUT_REDIRECT_URI'] = {post_logout!r} is not on the redirect URI's scheme, host and port.",
+                hint="Hydra refuses a post-logout redirect URI that does not share scheme, host and port with a redirect URI.",
+                id="oryauth.E023",
+            )
+        )
+
+    # E024/W022: development leftovers with DEBUG off on a non-local site.
+    deployed = not settings.DEBUG and any(urlsplit(urls[name]).hostname not in _LOOPBACK for name in hosts)
+    if deployed:
+        for name in hosts:
+            if urlsplit(urls[name]).scheme == "http" and urlsplit(urls[name]).hostname not in _LOOPBACK:
+                messages.append(
+                    Error(
+                        f"ORYAUTH['{name}'] = {urls[name]!r} uses http while DEBUG is off.",
+                        hint="Serve it over https: tokens and session cookies travel on this URL. (Hydra accepts an http "
+                        "issuer only with --dev.)",
+                        id="oryauth.E024",
+                    )
+                )
+        secret = conf.CLIENT_SECRET
+        if conf.CLIENT_ID and conf.CLIENT_AUTH_METHOD != "none" and secret and (
+            len(secret) < 24 or any(marker in secret.lower() for marker in _DEV_SECRET_MARKERS)
+        ):
+            messages.append(
+                Warning(
+                    "ORYAUTH['CLIENT_SECRET'] looks like a development secret while DEBUG is off.",
+                    hint="Rotate the client's secret (Django admin, OAuth2 clients, Rotate secret) and set the new one.",
+                    id="oryauth.W022",
+                )
+            )
+    return messages
