@@ -224,6 +224,23 @@ def call_oauth2_endpoint(
         raise OryProtocolError(service, f"{path} did not answer JSON") from None
 
 
+def redirect_location(service: str, path: str, params: Mapping[str, str] | None = None) -> str | None:
+    """GET a browser endpoint without following its redirect and return where
+    it sends the browser (the Location header), or None when it does not
+    redirect. The doctor uses it to see which UI URLs Kratos and Hydra use."""
+    client = _client_for(service)
+    url = client.configuration.host + path
+    try:
+        response = requests.get(url, params=dict(params or {}), timeout=client.timeout, allow_redirects=False)
+    except requests.RequestException as exc:
+        raise OryUnavailable(service, _describe_transport_error(exc)) from None
+    if response.status_code >= 500:
+        raise _error_from_status(service, response.status_code, response.content)
+    if response.is_redirect:
+        return response.headers.get("Location")
+    return None
+
+
 def is_ready(service: str) -> bool:
     """True when the service answers `/health/ready` with 200."""
     try:
