@@ -77,8 +77,6 @@ def consent(request: HttpRequest) -> HttpResponse:
 def _consent_context(consent_request: OAuth2ConsentRequest) -> dict[str, Any]:
     """What the consent page shows; client links only when they are http(s)."""
     client = consent_request.client
-    from .challenges import _http_url  # the one URL check for client-supplied links
-
     return {
         "client_name": client_display_name(client),
         "logo_uri": safe_http_url(client.logo_uri) if client else None,
