@@ -51,6 +51,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "siteproject.urls"
+# login_required sends anonymous users to the relying party's start view (sign in through Hydra).
+LOGIN_URL = "oryauth_client:login"
 WSGI_APPLICATION = "siteproject.wsgi.application"
 
 TEMPLATES = [

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from oryauth.client.flow import access_token_for, stored_tokens
 from oryauth.decorators import api_login_required
 from oryauth.resolution import OryCaller, caller_of
 
@@ -53,3 +56,16 @@ def api_me(request: HttpRequest) -> JsonResponse:
             "expires_at": caller.expires_at.isoformat() if caller.expires_at else None,
         }
     )
+
+
+@login_required
+def protected(request: HttpRequest) -> HttpResponse:
+    """Only for users signed in to this site (anonymous ones are sent to
+    LOGIN_URL, the relying party's start view). Also shows that the site holds
+    a valid access token for them, refreshed when it is about to expire."""
+    access_token_for(request)
+    if not request.user.is_authenticated:
+        # The refresh failed and logged the user out: sign in again.
+        return redirect_to_login(request.get_full_path())
+    tokens = stored_tokens(request)
+    return render(request, "protected.html", {"tokens_expire_at": tokens.expires_at if tokens else None})

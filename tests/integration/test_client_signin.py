@@ -214,3 +214,17 @@ def _q(**params: str) -> str:
     from urllib.parse import urlencode
 
     return urlencode(params)
+
+
+def test_an_anonymous_visitor_of_a_protected_page_comes_back_to_it_signed_in(client: Client, browser: requests.Session) -> None:
+    first = client.get("/protected/")
+    assert first.status_code == 302 and first["Location"] == "/auth/login?next=/protected/"
+
+    _, response = sign_in(client, browser, AdminApiPortal(email="ada@example.org"), start=first["Location"])
+    assert response["Location"] == "/protected/"
+
+    page = client.get("/protected/")
+    assert page.status_code == 200
+    assert b"ada@example.org" in page.content
+    assert b'data-testid="protected/token-expiry"' in page.content
+    assert b"ory_at_" not in page.content  # the token itself never reaches the page
