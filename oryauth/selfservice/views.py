@@ -98,6 +98,8 @@ def _page_context(flow_type: FlowType, flow: Any) -> dict[str, Any]:
     ui = flow_ui(flow.ui)
     return_to = getattr(flow, "return_to", None) or ""
     challenge = oauth2_login_challenge(flow)
+    requested_aal = getattr(flow, "requested_aal", None)  # enums in ory-client
+    state = getattr(flow, "state", None)
     return {
         "flow": flow,
         "flow_type": flow_type,
@@ -109,8 +111,9 @@ def _page_context(flow_type: FlowType, flow: Any) -> dict[str, Any]:
         "recovery_url": _link("recovery", return_to=return_to, login_challenge=challenge),
         "verification_url": _link("verification", return_to=return_to),
         "address_not_verified": ADDRESS_NOT_VERIFIED in ui.message_ids,
-        "requested_aal2": str(getattr(flow, "requested_aal", "") or "").endswith("aal2"),
+        "requested_aal2": getattr(requested_aal, "value", requested_aal) == "aal2",
         "refresh": bool(getattr(flow, "refresh", False)),
+        "flow_state": str(getattr(state, "value", state) or ""),
     }
 
 

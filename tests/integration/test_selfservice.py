@@ -5,6 +5,7 @@ Kratos's cookies); its cookies are then handed to the Django test client.
 """
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,11 +13,12 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
+from bs4 import BeautifulSoup
 from django.contrib.messages import get_messages
 from django.test import Client, override_settings
 
 from tests.support.kratos import browser_login, create_identity
-from tests.support.stack import KRATOS_PUBLIC
+from tests.support.stack import HYDRA_ADMIN, HYDRA_PUBLIC, KRATOS_PUBLIC, hydra_cli
 from tests.support.throwaway import ThrowawayServer
 
 # The site's middleware links Kratos identities to Django users, and the
@@ -257,3 +259,38 @@ def test_kratos_down_gives_a_503_page_with_a_retry_link(path: str) -> None:
 
     assert response.status_code == 503
     assert b'data-testid="problem/retry"' in response.content
+
+
+# --- OAuth2 context -------------------------------------------------------------------
+
+
+def hydra_login_challenge() -> str:
+    """Start an authorization request at Hydra; return the login challenge it
+    would send the browser to /login with."""
+    client = json.loads(hydra_cli(
+        "create", "oauth2-client", "-e", HYDRA_ADMIN, "--format", "json", "--name", "selfservice test client",
+        "--grant-type", "authorization_code", "--response-type", "code", "--scope", "openid",
+        "--redirect-uri", "http://127.0.0.1:5555/callback",
+    ))
+    started = requests.get(f"{HYDRA_PUBLIC}/oauth2/auth", params={
+        "client_id": client["client_id"], "response_type": "code", "scope": "openid",
+        "redirect_uri": "http://127.0.0.1:5555/callback", "state": uuid.uuid4().hex,
+    }, allow_redirects=False, timeout=5)
+    return query_of(started.headers["Location"])["login_challenge"][0]
+
+
+def test_cross_links_carry_the_oauth2_login_challenge_of_the_flow() -> None:
+    challenge = hydra_login_challenge()
+    browser = requests.Session()
+    flow_id = kratos_flow(browser, "login", login_challenge=challenge)
+
+    response = client_with_cookies_of(browser).get("/login", {"flow": flow_id})
+
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.content, "html.parser")
+    for name in ("registration", "recovery"):
+        link = soup.select_one(f'[data-testid="flow/link/{name}"]')["href"]
+        assert query_of(link)["login_challenge"] == [challenge]
+        assert query_of(link)["return_to"][0].startswith(f"{HYDRA_PUBLIC}/oauth2/auth?")
+    registration = client_with_cookies_of(browser).get(f"/registration?login_challenge={challenge}")
+    assert query_of(registration["Location"])["login_challenge"] == [challenge]

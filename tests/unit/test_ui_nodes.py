@@ -198,3 +198,28 @@ def test_oauth2_login_challenge_is_read_from_the_flow() -> None:
     data = recorded("login") | {"oauth2_login_request": login_request, "oauth2_login_challenge": "abc123"}
     assert oauth2_login_challenge(LoginFlow.from_dict(data)) == "abc123"
     assert oauth2_login_challenge(recorded_flow("login")) == ""
+
+
+def render_page(flow_type: str, flow: Any) -> BeautifulSoup:
+    from oryauth.selfservice.views import _page_context
+
+    return BeautifulSoup(render_to_string(f"oryauth/selfservice/{flow_type}.html", _page_context(flow_type, flow)),
+                         "html.parser")
+
+
+def test_login_with_an_unverified_address_message_links_to_verification() -> None:
+    data = recorded("login_wrong_password")
+    data["ui"]["messages"] = [{"id": ADDRESS_NOT_VERIFIED, "type": "error",
+                               "text": "Account not active yet. Did you forget to verify your email address?"}]
+
+    soup = render_page("login", LoginFlow.from_dict(data))
+
+    assert soup.select_one('[data-testid="flow/verify-address"]')["href"].startswith("/verification")
+
+
+def test_second_factor_login_page_is_titled_for_it_and_offers_sign_out() -> None:
+    soup = render_page("login", recorded_flow("login_aal2"))
+
+    assert soup.h1.get_text(strip=True) == "Two-factor authentication"
+    assert soup.select_one('form[action="/signout"] [data-testid="account/signout"]') is not None
+    assert soup.select_one('[data-testid="flow/link/registration"]') is None
