@@ -191,8 +191,6 @@ def handle_login_challenge(request: HttpRequest) -> HttpResponse:
 def login_hint(flow: Any) -> str:
     """The OIDC `login_hint` a Kratos login flow's OAuth2 request carries, to
     pre-fill the identifier field (Kratos v1.3 does not fill it itself)."""
-    extra: dict[str, Any] = getattr(flow, "additional_properties", None) or {}
-    request = extra.get("oauth2_login_request")
-    context = request.get("oidc_context") if isinstance(request, dict) else None
-    hint = context.get("login_hint") if isinstance(context, dict) else None
-    return str(hint or "")
+    oauth2_request = getattr(flow, "oauth2_login_request", None)
+    context = getattr(oauth2_request, "oidc_context", None)
+    return str(getattr(context, "login_hint", None) or "")

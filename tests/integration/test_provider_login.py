@@ -1,0 +1,135 @@
+"""Hydra's login challenge at `/login` against the real Hydra and Kratos."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from ory_client.models.o_auth2_login_request import OAuth2LoginRequest
+
+from oryauth import ory
+from oryauth.provider.login import decide_login, login_hint
+from tests.integration.test_provider_support import (
+    SITE,
+    Browser,
+    authorize_url,
+    exchange_code,
+    make_client,  # noqa: F401 (fixture)
+    verified_id_token_claims,
+)
+from tests.support.kratos import browser_login, create_identity
+from tests.support.stack import KRATOS_PUBLIC
+
+KRATOS_LOGIN = f"{KRATOS_PUBLIC}/self-service/login/browser"
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in_browser() -> tuple[Browser, str]:
+    identity = create_identity()
+    return Browser(browser_login(identity)), identity.id
+
+
+def kratos_flow_query(visit_url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(visit_url).query).items()}
+
+
+def test_a_kratos_session_is_accepted_without_asking_for_a_password(make_client) -> None:  # noqa: ANN001
+    client = make_client()
+    browser, identity_id = signed_in_browser()
+
+    page = browser.open(authorize_url(client))
+
+    # Straight to our consent page: Kratos's login flow was never involved.
+    assert page.path == "/consent" and page.status == 200
+    assert not any(url.startswith(f"{KRATOS_PUBLIC}/self-service/login") for url in page.visited)
+    consent_request = ory.hydra_admin().get_o_auth2_consent_request(page.query["consent_challenge"])
+    assert consent_request.subject == identity_id
+    assert consent_request.amr == ["pwd"]
+    assert consent_request.acr == "aal1"
+
+
+def test_the_flow_completes_to_the_client_with_the_identity_as_subject(make_client) -> None:  # noqa: ANN001
+    client = make_client("--skip-consent")
+    browser, identity_id = signed_in_browser()
+
+    callback = browser.open(authorize_url(client, scope="openid email"))
+
+    claims = verified_id_token_claims(exchange_code(client, callback), client.id)
+    assert claims["sub"] == identity_id
+    assert claims["amr"] == ["pwd"]
+
+
+def test_without_a_session_kratos_login_flow_carries_the_challenge(make_client) -> None:  # noqa: ANN001
+    client = make_client()
+    browser = Browser()
+
+    first_hop = browser.open(authorize_url(client), stop_at=KRATOS_LOGIN)
+
+    assert first_hop.url.startswith(f"{KRATOS_PUBLIC}/self-service/login/browser?")
+    query = kratos_flow_query(first_hop.url)
+    assert query["login_challenge"] == kratos_flow_query(first_hop.visited[1])["login_challenge"]
+    assert "refresh" not in query
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"prompt": "login"}, {"refresh": "true"}),
+        ({"max_age": "0"}, {"refresh": "true"}),
+        ({"acr_values": "aal2"}, {"aal": "aal2"}),
+    ],
+)
+def test_a_session_that_does_not_satisfy_the_request_goes_to_kratos(make_client, params, expected) -> None:  # noqa: ANN001
+    client = make_client()
+    browser, _ = signed_in_browser()
+
+    first_hop = browser.open(authorize_url(client, **params), stop_at=KRATOS_LOGIN)
+
+    assert first_hop.url.startswith(f"{KRATOS_PUBLIC}/self-service/login/browser?")
+    query = kratos_flow_query(first_hop.url)
+    assert {key: query.get(key) for key in expected} == expected
+    assert query["login_challenge"]
+
+
+def test_a_remembered_login_is_accepted_with_hydras_subject(make_client) -> None:  # noqa: ANN001
+    client = make_client("--skip-consent")
+    browser, identity_id = signed_in_browser()
+    browser.open(authorize_url(client))  # Hydra now remembers the login (PROVIDER_REMEMBER_LOGIN)
+    browser.http.cookies.set("ory_kratos_session", None, domain="127.0.0.1")  # no Kratos session any more
+
+    callback = browser.open(authorize_url(client))
+
+    assert not any(url.startswith(f"{KRATOS_PUBLIC}/self-service/login") for url in callback.visited)
+    assert verified_id_token_claims(exchange_code(client, callback), client.id)["sub"] == identity_id
+
+
+def test_login_hint_is_offered_to_the_login_page(make_client) -> None:  # noqa: ANN001
+    client = make_client()
+    browser = Browser()
+
+    page = browser.open(authorize_url(client, login_hint="ada@example.org"))
+
+    assert page.url.startswith(f"{SITE}/login?flow=")
+    flow = ory.kratos_frontend().get_login_flow(
+        id=page.query["flow"], cookie="; ".join(f"{c.name}={c.value}" for c in browser.http.cookies)
+    )
+    assert login_hint(flow) == "ada@example.org"
+
+
+def test_decide_login_accepts_only_a_satisfying_session() -> None:
+    identity = create_identity()
+    cookie = browser_login(identity).cookies["ory_kratos_session"]
+    session = ory.whoami(cookie=f"ory_kratos_session={cookie}")
+
+    def request(url_query: str) -> OAuth2LoginRequest:
+        return OAuth2LoginRequest.from_dict({
+            "challenge": "c", "client": {"client_id": "x"}, "skip": False, "subject": "",
+            "request_url": f"http://127.0.0.1:4444/oauth2/auth?{url_query}",
+        })
+
+    assert decide_login(request("scope=openid"), session).accept
+    assert decide_login(request("max_age=3600"), session).accept
+    assert decide_login(request("prompt=consent"), session).accept
+    assert decide_login(request("prompt=login"), session).refresh
+    assert decide_login(request("acr_values=aal2"), session).aal == "aal2"
+    assert not decide_login(request("scope=openid"), None).accept
