@@ -115,7 +115,7 @@ ORYAUTH = {
     "CLIENT_AUTH_METHOD": env.str("ORYAUTH_CLIENT_AUTH_METHOD", default="client_secret_basic"),
     "CLIENT_REDIRECT_URI": env.str("ORYAUTH_CLIENT_REDIRECT_URI", default="http://127.0.0.1:8000/auth/callback"),
     "CLIENT_POST_LOGOUT_REDIRECT_URI": env.str(
-        "ORYAUTH_CLIENT_POST_LOGOUT_REDIRECT_URI", default="http://127.0.0.1:8000/"
+        "ORYAUTH_CLIENT_POST_LOGOUT_REDIRECT_URI", default="http://127.0.0.1:8000/auth/logged-out"
     ),
     "CLIENT_SCOPES": env.list("ORYAUTH_CLIENT_SCOPES", default=["openid", "offline_access", "email", "profile"]),
 }

@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 # The Django session remembers which RelyingPartyTokens row is this sign-in's.
 TOKENS_SESSION_KEY = "oryauth_client_tokens"
+LOGOUT_STATE_SESSION_KEY = "oryauth_client_logout_state"
 # Authorization parameters a caller of the start view may pass through to Hydra.
 PASSTHROUGH_PARAMETERS = ("prompt", "max_age", "login_hint", "acr_values")
 _PROMPT_VALUES = {"none", "login", "consent", "select_account"}
@@ -225,10 +226,21 @@ def sign_out(request: HttpRequest) -> str:
     metadata = provider_metadata()
     if not metadata.end_session_endpoint:
         return after_logout
-    params = {"id_token_hint": id_token, "state": secrets.token_urlsafe(16)}
+    # Kept in the new (anonymous) session: the post-logout page checks that
+    # Hydra sent back the state this sign-out started with.
+    state = secrets.token_urlsafe(16)
+    request.session[LOGOUT_STATE_SESSION_KEY] = state
+    params = {"id_token_hint": id_token, "state": state}
     if conf.CLIENT_POST_LOGOUT_REDIRECT_URI:
         params["post_logout_redirect_uri"] = conf.CLIENT_POST_LOGOUT_REDIRECT_URI
     return f"{metadata.end_session_endpoint}?{urlencode(params)}"
+
+
+def finish_sign_out(request: HttpRequest, state: str | None) -> bool:
+    """On the post-logout page: True when Hydra came back with the state this
+    browser's sign-out started with (used once)."""
+    expected = request.session.pop(LOGOUT_STATE_SESSION_KEY, None)
+    return bool(expected and state and secrets.compare_digest(expected, state))
 
 
 def _revoke_quietly(tokens: RelyingPartyTokens) -> None:

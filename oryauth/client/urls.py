@@ -8,4 +8,5 @@ urlpatterns = [
     path("login", views.start_login, name="login"),
     path("callback", views.callback, name="callback"),
     path("logout", views.logout_view, name="logout"),
+    path("logged-out", views.logged_out, name="logged-out"),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,9 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ..conf import oryauth_settings
 from ..identities import LoginRejected
 from ..pages import problem_page
-from .flow import authorization_url, complete_login, sign_out
+from ..resolution import forget_credentials_of
+from .flow import authorization_url, complete_login, finish_sign_out, sign_out
 from .idtoken import IdTokenInvalid
 from .state import PendingLogin, begin_login, safe_next_url, take_pending_login
 from .tokens import TokenEndpointError
@@ -140,6 +143,20 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "oryauth/client/logout.html", {})
     destination = sign_out(request)
-    # Other caches keyed by this browser's credentials (e.g. the middleware's)
-    # are invalidated here, after the Django session has ended.
+    # Caches keyed by this browser's credentials are invalidated here: the
+    # middleware's answer for its Kratos cookie must not outlive the sign-out.
+    forget_credentials_of(request)
     return HttpResponseRedirect(destination)
+
+
+@never_cache
+@require_GET
+def logged_out(request: HttpRequest) -> HttpResponse:
+    """Hydra's post-logout redirect target. By now Hydra has ended its login
+    session and the Kratos session, so answers cached for this browser's
+    credentials while they were still valid (e.g. on the portal's logout page)
+    are dropped before the browser goes on."""
+    forget_credentials_of(request)
+    if finish_sign_out(request, request.GET.get("state")):
+        messages.success(request, _("You are signed out."))
+    return HttpResponseRedirect(oryauth_settings().CLIENT_DEFAULT_NEXT)

@@ -191,6 +191,9 @@ def test_sign_out_revokes_tokens_and_ends_the_hydra_and_kratos_sessions(client: 
     # The browser follows to Hydra, the portal accepts the logout, Hydra returns to the site.
     back = follow_through_hydra(browser, response["Location"], portal, stop_at=POST_LOGOUT_URI)
     assert parse_qs(urlsplit(back).query)["state"] == [query["state"]]
+    landed = client.get(local_path(back), follow=True)
+    assert landed.redirect_chain == [("/", 302)]
+    assert b"You are signed out." in landed.content
     assert ory.whoami(cookie=f"ory_kratos_session={kratos_browser.cookies['ory_kratos_session']}") is None
     # Hydra forgot the remembered login: the next sign-in asks the portal to authenticate again.
     sign_in(Client(), browser, portal)
@@ -228,3 +231,9 @@ def test_an_anonymous_visitor_of_a_protected_page_comes_back_to_it_signed_in(cli
     assert b"ada@example.org" in page.content
     assert b'data-testid="protected/token-expiry"' in page.content
     assert b"ory_at_" not in page.content  # the token itself never reaches the page
+
+
+def test_the_post_logout_page_ignores_a_state_it_did_not_send(client: Client) -> None:
+    landed = client.get("/auth/logged-out", {"state": "forged"}, follow=True)
+    assert landed.redirect_chain == [("/", 302)]
+    assert b"You are signed out." not in landed.content

@@ -25,7 +25,7 @@ from oryauth import hydra_clients, ory
 
 PORTAL = "http://127.0.0.1:8000"
 REDIRECT_URI = "http://127.0.0.1:8000/auth/callback"
-POST_LOGOUT_URI = "http://127.0.0.1:8000/"
+POST_LOGOUT_URI = "http://127.0.0.1:8000/auth/logged-out"
 
 
 @dataclass

@@ -48,7 +48,7 @@ def test_logout_needs_post_to_sign_out(client: Client) -> None:
 def test_logout_of_a_site_only_user_goes_to_the_post_logout_page(client: Client, django_user_model) -> None:  # noqa: ANN001
     client.force_login(django_user_model.objects.create(username="local"))
     response = client.post("/auth/logout")
-    assert response.status_code == 302 and response["Location"] == "http://127.0.0.1:8000/"
+    assert response.status_code == 302 and response["Location"] == "http://127.0.0.1:8000/auth/logged-out"
     assert "_auth_user_id" not in client.session
 
 
