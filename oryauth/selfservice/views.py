@@ -6,6 +6,7 @@ form, which posts straight to Kratos: Django never sees a password.
 """
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import ory
 from ..conf import oryauth_settings
-from ..errors import OryRejected
+from ..errors import OryRejected, OryUnavailable
 from ..pages import error_page_for, problem_page
 from ..provider.login import handle_login_challenge
 from ..sessions import ory_cookie_header
@@ -28,6 +29,8 @@ from . import error_pages
 from .browser_urls import FlowType, create_flow_url
 from .flows import FORWARDED_PARAMS, FlowProblem, fetch_flow, oauth2_login_challenge
 from .nodes import ADDRESS_NOT_VERIFIED, flow_ui
+
+logger = logging.getLogger(__name__)
 
 # A browser that drops cookies would bounce between us and Kratos forever:
 # after this many restarts within RESTART_WINDOW seconds we show a page instead.
@@ -196,6 +199,12 @@ def signout(request: HttpRequest) -> HttpResponse:
         if exc.status == 401:  # the Kratos session had already ended
             return _redirect(home)
         raise
+    except OryUnavailable as exc:
+        # Not the shared 503 page: its retry link would GET this POST-only URL.
+        logger.warning("Ory unavailable on %s: %s", request.path, exc)
+        return problem_page(request, status=503, title=_("Sign-in service unavailable"),
+                            message=_("We could not reach the sign-in service to sign you out. Please try again "
+                                      "in a moment."), detail=str(exc), retry_url=home)
     # Anything this site caches about the Kratos session must be forgotten
     # here, before the browser leaves for Kratos's logout URL.
     return _redirect(logout_flow.logout_url)

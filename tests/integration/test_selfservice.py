@@ -294,3 +294,14 @@ def test_cross_links_carry_the_oauth2_login_challenge_of_the_flow() -> None:
         assert query_of(link)["return_to"][0].startswith(f"{HYDRA_PUBLIC}/oauth2/auth?")
     registration = client_with_cookies_of(browser).get(f"/registration?login_challenge={challenge}")
     assert query_of(registration["Location"])["login_challenge"] == [challenge]
+
+
+def test_sign_out_with_kratos_down_gives_a_503_whose_retry_link_is_not_the_post_only_url() -> None:
+    client = Client()
+    client.cookies["ory_kratos_session"] = "any"
+    with override_settings(ORYAUTH={"KRATOS_PUBLIC_URL": "http://127.0.0.1:1", "HTTP_TIMEOUT": 1}):
+        response = client.post("/signout")
+
+    assert response.status_code == 503
+    retry = BeautifulSoup(response.content, "html.parser").select_one('[data-testid="problem/retry"]')
+    assert retry["href"] == "/"
