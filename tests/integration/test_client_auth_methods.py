@@ -2,14 +2,12 @@
 and the explanations a misconfigured site gets instead of a bare error."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 import requests
 from django.test import Client
 
 from oryauth import hydra_clients
-from oryauth.client.discovery import forget_cached_metadata
 from oryauth.models import RelyingPartyTokens
 from tests.support.relying_party import (
     REDIRECT_URI,
@@ -22,13 +20,6 @@ from tests.support.relying_party import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_discovery() -> Iterator[None]:
-    forget_cached_metadata()
-    yield
-    forget_cached_metadata()
 
 
 @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post", "none"])

@@ -4,7 +4,6 @@ the user out of the site."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -20,18 +19,10 @@ from django.utils import timezone
 
 from oryauth import ory
 from oryauth.client import flow
-from oryauth.client.discovery import forget_cached_metadata
 from oryauth.models import RelyingPartyTokens
 from tests.support.relying_party import AdminApiPortal, sign_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_discovery() -> Iterator[None]:
-    forget_cached_metadata()
-    yield
-    forget_cached_metadata()
 
 
 @pytest.fixture

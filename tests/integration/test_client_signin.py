@@ -3,7 +3,6 @@ played through Hydra's admin API): start, callback, user provisioning,
 replay and tampering, foreign `next`, provider errors, sign-out."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,20 +11,12 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from oryauth import ory
-from oryauth.client.discovery import forget_cached_metadata
 from oryauth.identities import IdentityClaims, LoginRejected, UserProvisioner
 from oryauth.models import IdentityLink, RelyingPartyTokens
 from tests.support.kratos import browser_login, create_identity
 from tests.support.relying_party import POST_LOGOUT_URI, REDIRECT_URI, AdminApiPortal, follow_through_hydra, local_path, sign_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_discovery() -> Iterator[None]:
-    forget_cached_metadata()
-    yield
-    forget_cached_metadata()
 
 
 @pytest.fixture
