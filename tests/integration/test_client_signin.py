@@ -228,3 +228,17 @@ def test_the_post_logout_page_ignores_a_state_it_did_not_send(client: Client) ->
     landed = client.get("/auth/logged-out", {"state": "forged"}, follow=True)
     assert landed.redirect_chain == [("/", 302)]
     assert b"You are signed out." not in landed.content
+
+
+def test_no_token_code_or_secret_reaches_the_logs(client: Client, browser: requests.Session, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    callback_url, _ = sign_in(client, browser, AdminApiPortal())
+    tokens = RelyingPartyTokens.objects.get()
+    client.get(local_path(callback_url))  # replay: refused, logged
+    client.get("/auth/callback", {"error": "access_denied", "state": "x"})
+    client.post("/auth/logout")
+
+    code = parse_qs(urlsplit(callback_url).query)["code"][0]
+    for secret in (tokens.access_token, tokens.refresh_token, tokens.id_token, code, "dev-demo-client-secret-change-me"):
+        assert secret not in caplog.text
+    assert "ory_at_" not in caplog.text and "ory_rt_" not in caplog.text
