@@ -10,7 +10,7 @@ per submission; the `default` group (csrf_token, identifier) goes into each.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -77,6 +77,9 @@ class Node:
     text: str = ""
     codes: tuple[str, ...] = ()
     script: dict[str, Any] = field(default_factory=dict)
+    # A submit button after the form's first one (e.g. "Resend code"): styled
+    # as secondary; Enter in a field still presses the first.
+    secondary: bool = False
 
     @property
     def has_error(self) -> bool:
@@ -219,6 +222,17 @@ def _sorted_groups(nodes: list[Node]) -> list[str]:
     return known + [g for g in seen if g not in GROUP_ORDER]
 
 
+def _mark_secondary_buttons(nodes: list[Node]) -> tuple[Node, ...]:
+    marked: list[Node] = []
+    seen_submit = False
+    for node in nodes:
+        if node.kind == "submit":
+            node = replace(node, secondary=seen_submit)
+            seen_submit = True
+        marked.append(node)
+    return tuple(marked)
+
+
 def flow_ui(ui: UiContainer) -> FlowUi:
     """The renderable form(s) of a flow's `ui` container."""
     nodes = [node_from_ui_node(n) for n in ui.nodes]
@@ -228,9 +242,9 @@ def flow_ui(ui: UiContainer) -> FlowUi:
         if group == "default":
             continue
         own = [n for n in nodes if n.group == group]
-        forms.append(NodeForm(group=group, title=group_title(group), nodes=tuple(default + own)))
+        forms.append(NodeForm(group=group, title=group_title(group), nodes=_mark_secondary_buttons(default + own)))
     if not forms and default:
         # A flow with only default nodes (e.g. a single-button form) is still a form.
-        forms.append(NodeForm(group="default", title="", nodes=tuple(default)))
+        forms.append(NodeForm(group="default", title="", nodes=_mark_secondary_buttons(default)))
     messages = tuple(Message.from_ui_text(m) for m in ui.messages or [])
     return FlowUi(action=ui.action, method=ui.method or "POST", messages=messages, forms=tuple(forms))

@@ -223,3 +223,10 @@ def test_second_factor_login_page_is_titled_for_it_and_offers_sign_out() -> None
     assert soup.h1.get_text(strip=True) == "Two-factor authentication"
     assert soup.select_one('form[action="/signout"] [data-testid="account/signout"]') is not None
     assert soup.select_one('[data-testid="flow/link/registration"]') is None
+
+
+def test_only_the_first_button_of_a_form_is_primary() -> None:
+    soup = rendered(flow_ui(recorded_flow("recovery_code_sent").ui))
+    buttons = soup.select("button")
+    assert [b.get_text(strip=True) for b in buttons] == ["Continue", "Resend code"]
+    assert ["oa-button--secondary" in b["class"] for b in buttons] == [False, True]
