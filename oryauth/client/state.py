@@ -77,6 +77,14 @@ def take_pending_login(request: HttpRequest, state: str | None) -> PendingLogin 
     return PendingLogin(**record) if record else None
 
 
+def restore_pending_login(request: HttpRequest, pending: PendingLogin) -> None:
+    """Put a taken sign-in back, when finishing it failed for a reason that
+    retrying the same callback can cure (Hydra was unreachable)."""
+    stored = _fresh_pending(request)
+    stored[pending.state] = asdict(pending)
+    request.session[SESSION_KEY] = stored
+
+
 def _fresh_pending(request: HttpRequest) -> dict[str, dict]:
     """The stored pending sign-ins that have not expired."""
     oldest_allowed = time.time() - oryauth_settings().CLIENT_PENDING_LOGIN_TTL

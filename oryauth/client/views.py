@@ -15,12 +15,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ..conf import oryauth_settings
+from ..errors import OryUnavailable
 from ..identities import LoginRejected
 from ..pages import problem_page
 from ..resolution import forget_credentials_of
 from .flow import authorization_url, complete_login, finish_sign_out, sign_out
 from .idtoken import IdTokenInvalid
-from .state import PendingLogin, begin_login, safe_next_url, take_pending_login
+from .state import PendingLogin, begin_login, restore_pending_login, safe_next_url, take_pending_login
 from .tokens import TokenEndpointError
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,11 @@ def callback(request: HttpRequest) -> HttpResponse:
         )
     try:
         complete_login(request, pending, code)
+    except OryUnavailable:
+        # The code is probably still good: keep the sign-in so the 503 page's
+        # "Try again" (this same callback URL) can finish it.
+        restore_pending_login(request, pending)
+        raise
     except TokenEndpointError as exc:
         return _token_error_page(request, exc, pending)
     except IdTokenInvalid as exc:

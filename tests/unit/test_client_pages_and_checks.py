@@ -3,6 +3,8 @@ the system checks on its settings (no network: Ory is stubbed at
 `oryauth.ory` where needed)."""
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.core import checks
 from django.test import Client, override_settings
@@ -71,3 +73,27 @@ def relying_party_check_ids(**oryauth: object) -> list[str]:
 )
 def test_relying_party_settings_are_checked(oryauth: dict, expected: list[str]) -> None:
     assert relying_party_check_ids(**oryauth) == expected
+
+
+def test_hydra_down_at_the_code_exchange_keeps_the_sign_in_for_a_retry(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    discovery_document = {
+        "issuer": "http://127.0.0.1:4444/",
+        "authorization_endpoint": "http://127.0.0.1:4444/oauth2/auth",
+        "token_endpoint": "http://127.0.0.1:4444/oauth2/token",
+        "jwks_uri": "http://127.0.0.1:4444/.well-known/jwks.json",
+    }
+
+    def token_endpoint_down(service: str, method: str, path: str, **kwargs: object) -> None:
+        raise OryUnavailable(service, "no answer within the timeout")
+
+    forget_cached_metadata()
+    monkeypatch.setattr(ory, "get_json", lambda service, path: discovery_document)
+    monkeypatch.setattr(ory, "call_oauth2_endpoint", token_endpoint_down)
+    state = parse_qs(urlsplit(client.get("/auth/login")["Location"]).query)["state"][0]
+
+    response = client.get("/auth/callback", {"code": "ory_ac_x", "state": state})
+
+    assert response.status_code == 503
+    assert f"/auth/callback?code=ory_ac_x&amp;state={state}".encode() in response.content  # "Try again"
+    assert state in client.session["oryauth_client_pending"]
+    forget_cached_metadata()
