@@ -45,7 +45,6 @@ class OryAuthenticationMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         caller = caller_of(request)
         if caller.is_authenticated:
-            # Loaded lazily: views that never look at request.user cost no query.
             request.user = SimpleLazyObject(lambda: user_of(caller))
             if caller.via_header:
                 # A header credential cannot be sent cross-site by a browser,

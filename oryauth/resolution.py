@@ -34,13 +34,15 @@ import hashlib
 import logging
 import re
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
+from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpRequest
 
 from . import ory
@@ -118,8 +120,9 @@ class Credential:
 
     kind: CredentialKind
     value: str = field(repr=False)
-    # For cookies: the Ory cookies to forward to whoami (not part of the key).
-    cookie_header: str = field(default="", repr=False)
+    # For cookies: the request, whose Ory cookies whoami gets (only read when
+    # Ory is asked, so warm requests do not build the header).
+    request: HttpRequest | None = field(default=None, repr=False, compare=False)
 
     @property
     def cache_key(self) -> str:
@@ -160,7 +163,7 @@ def credentials_of(request: HttpRequest, conf: OryAuthSettings | None = None) ->
         found.append(Credential("session_token", session_token.strip()))
     cookie = request.COOKIES.get(conf.SESSION_COOKIE_NAME)
     if cookie is not None:
-        found.append(Credential("session_cookie", cookie, cookie_header=ory_cookie_header(request)))
+        found.append(Credential("session_cookie", cookie, request=request))
     return found
 
 
@@ -179,12 +182,39 @@ def caller_of(request: HttpRequest) -> OryCaller:
 
 
 def user_of(caller: OryCaller) -> Any:
-    """The caller's Django user, or AnonymousUser for machines, strangers, and
-    users deleted or deactivated since Ory was asked (checked every time)."""
+    """The caller's Django user, or AnonymousUser for machines and strangers.
+
+    Built from this process's copy of the user's row when it has one (no
+    query on warm requests), so a user deactivated in Django is refused once
+    the cache period is over, like a session revoked at Kratos."""
     if not caller.is_authenticated or caller.user_id is None:
         return AnonymousUser()
-    user = get_user_model()._default_manager.filter(pk=caller.user_id).first()
+    User = get_user_model()
+    row = _user_rows.get((caller.user_id, caller.identity_id))
+    if row is not None and row[0] > time.monotonic():
+        user = User.from_db(DEFAULT_DB_ALIAS, row[1], row[2])  # a fresh instance per request
+    else:
+        user = User._default_manager.filter(pk=caller.user_id).first()
+        if user is not None:
+            _remember_user(user, caller.identity_id)
     return user if user is not None and user.is_active else AnonymousUser()
+
+
+# This process's copies of the rows of recently seen users: (pk, identity id)
+# -> (until, field names, values). Kept out of the shared cache because unpickling a model costs
+# more than the rest of a warm request's authentication.
+_user_rows: dict[tuple[Any, str], tuple[float, list[str], list[Any]]] = {}
+_MAX_USER_ROWS = 10_000
+
+
+def _remember_user(user: Any, identity_id: str) -> None:
+    if len(_user_rows) >= _MAX_USER_ROWS:
+        now = time.monotonic()
+        for key in [key for key, row in list(_user_rows.items()) if row[0] <= now] or list(_user_rows)[: _MAX_USER_ROWS // 2]:
+            _user_rows.pop(key, None)
+    names = [f.attname for f in user._meta.concrete_fields]
+    until = time.monotonic() + max(int(oryauth_settings().SESSION_CACHE_TTL), 0)
+    _user_rows[(user.pk, identity_id)] = (until, names, [getattr(user, name) for name in names])
 
 
 def forget_credentials_of(request: HttpRequest) -> None:
@@ -197,7 +227,9 @@ def forget_credentials_of(request: HttpRequest) -> None:
     keys = [credential.cache_key for credential in credentials_of(request, conf)]
     if keys:
         caches[conf.CACHE_ALIAS].delete_many(keys)
-    if hasattr(request, "ory"):
+    caller = getattr(request, "ory", None)
+    if isinstance(caller, OryCaller):
+        _user_rows.pop((caller.user_id, caller.identity_id), None)
         del request.ory
 
 
@@ -244,7 +276,8 @@ def _ask_ory(credential: Credential, conf: OryAuthSettings) -> OryCaller:
         if credential.kind == "session_token":
             session = ory.whoami(session_token=credential.value)
         else:
-            session = ory.whoami(cookie=credential.cookie_header)
+            assert credential.request is not None
+            session = ory.whoami(cookie=ory_cookie_header(credential.request))
     except OryUnavailable:
         raise
     except OryError as exc:
@@ -258,6 +291,8 @@ def _ask_ory(credential: Credential, conf: OryAuthSettings) -> OryCaller:
     except LoginRejected as exc:
         logger.info("Identity %s refused by the user provisioner: %s", session.identity.id, exc.reason)
         return OryCaller(via=credential.kind, problem="rejected", identity_id=str(session.identity.id))
+    if user.is_active:
+        _remember_user(user, str(session.identity.id))
     aal = session.authenticator_assurance_level
     traits = session.identity.traits
     return OryCaller(
@@ -299,7 +334,8 @@ def _caller_from_access_token(token: str, conf: OryAuthSettings) -> OryCaller:
         return caller
     if not user.is_active:
         return OryCaller(via="access_token", problem="rejected", subject=subject)
-    return OryCaller(**{**caller.__dict__, "identity_id": subject, "user_id": user.pk})
+    _remember_user(user, subject)
+    return replace(caller, identity_id=subject, user_id=user.pk)
 
 
 def _user_for_subject(subject: str, conf: OryAuthSettings) -> Any:

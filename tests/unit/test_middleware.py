@@ -19,7 +19,7 @@ from oryauth import ory
 from oryauth.decorators import aal2_required, api_login_required, login_required, scope_required
 from oryauth.errors import OryUnavailable
 from oryauth.middleware import OryAuthenticationMiddleware
-from oryauth.resolution import Credential, OryCaller, _cache_seconds, _usable, credentials_of
+from oryauth.resolution import Credential, OryCaller, _cache_seconds, _usable, credentials_of, forget_credentials_of
 from oryauth.conf import oryauth_settings
 from tests.factories import UserFactory
 
@@ -177,17 +177,19 @@ def test_cookie_is_checked_forwarding_only_ory_cookies(monkeypatch: pytest.Monke
 
 
 @pytest.mark.django_db
-def test_a_deactivated_user_is_anonymous_even_from_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_deactivated_user_is_refused_once_the_cached_answer_is_gone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ory, "whoami", StubWhoami(a_session()))
     first = RequestFactory().get("/", HTTP_X_SESSION_TOKEN=SESSION_TOKEN)
     through_middleware(first)
     first.user.is_active = False
     first.user.save()
+    forget_credentials_of(first)  # or: the cache period ends
 
     second = RequestFactory().get("/", HTTP_X_SESSION_TOKEN=SESSION_TOKEN)
     through_middleware(second)
 
     assert not second.user.is_authenticated
+    assert second.ory.problem == "rejected"
 
 
 # --- Cache lifetime --------------------------------------------------------------------------------

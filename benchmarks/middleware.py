@@ -1,0 +1,224 @@
+"""How much oryauth's middleware costs per request, against the real stack.
+
+    .venv/bin/python benchmarks/middleware.py [--requests 2000] [--rps-requests 300]
+
+Needs Kratos and Hydra up (`make ory-up`). Uses a throwaway SQLite database,
+the demo site's settings and middleware, and one small view that reads
+`request.user` and `request.ory` (so the lazy user is really loaded). Requests
+go through Django's WSGI handler in this process (django.test.Client): no
+network between client and Django, so the figures are the application's cost
+alone; Kratos and Hydra are real and reached over HTTP.
+
+Prints, measured, never asserted:
+- warm cache: median time of one request per credential kind and its ratio to
+  an anonymous request (requests interleaved in one run);
+- cold: calls made to Kratos / Hydra for a new credential, and on the next
+  requests within the cache period;
+- requests per second per kind, cache on and off.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import logging
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+_database = Path(tempfile.mkdtemp(prefix="oryauth-bench-")) / "bench.sqlite3"
+os.environ["DATABASE_URL"] = f"sqlite:///{_database}"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siteproject.settings")
+os.environ.setdefault("ORYAUTH_LOG_LEVEL", "ERROR")
+# Production-like: no debug bookkeeping (DEBUG off needs a non-default key).
+os.environ["DEBUG"] = "False"
+os.environ["SECRET_KEY"] = os.urandom(32).hex()
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.cache import caches  # noqa: E402
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler  # noqa: E402
+from django.http import HttpRequest, JsonResponse  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.urls import path  # noqa: E402
+from ory_client.api.o_auth2_api import OAuth2Api  # noqa: E402
+
+from oryauth import ory  # noqa: E402
+from oryauth.resolution import caller_of  # noqa: E402
+
+
+def whoami_view(request: HttpRequest) -> JsonResponse:
+    """The measured view: reads the user and the Ory caller, like a real one."""
+    user = request.user
+    return JsonResponse({"user": user.get_username() if user.is_authenticated else None, "via": caller_of(request).via})
+
+
+urlpatterns = [path("bench/", whoami_view)]
+
+Send = Callable[[], Any]
+
+
+class Calls:
+    """Counts calls to Kratos whoami and Hydra introspection."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        real_whoami, real_introspect = ory.whoami, OAuth2Api.introspect_o_auth2_token
+
+        def whoami(**kwargs: Any) -> Any:
+            self.count += 1
+            return real_whoami(**kwargs)
+
+        def introspect(api: OAuth2Api, *args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return real_introspect(api, *args, **kwargs)
+
+        ory.whoami = whoami  # type: ignore[assignment]
+        OAuth2Api.introspect_o_auth2_token = introspect  # type: ignore[method-assign]
+
+
+def credentials() -> dict[str, dict[str, str]]:
+    """Fresh, real credentials of each kind: the extra request headers to send."""
+    from tests.integration.test_middleware import api_session_token, authorization_code_tokens, client_credentials_token
+    from tests.support.kratos import browser_login, create_identity
+
+    identity = create_identity()
+    cookie = browser_login(identity).cookies["ory_kratos_session"]
+    return {
+        "anonymous": {},
+        "cookie": {"HTTP_COOKIE": f"ory_kratos_session={cookie}"},
+        "session token": {"HTTP_AUTHORIZATION": f"Bearer {api_session_token(identity)}"},
+        "access token (person)": {"HTTP_AUTHORIZATION": f"Bearer {authorization_code_tokens(identity)['access_token']}"},
+        "access token (client)": {"HTTP_AUTHORIZATION": f"Bearer {client_credentials_token()[1]}"},
+    }
+
+
+def in_process_sender(client: Client, headers: dict[str, str]) -> Send:
+    def send() -> Any:
+        response = client.get("/bench/", **headers)
+        assert response.status_code == 200, f"/bench/ answered {response.status_code}"
+        return response
+
+    return send
+
+
+HTTP_NAMES = {"HTTP_COOKIE": "Cookie", "HTTP_AUTHORIZATION": "Authorization"}
+
+
+def http_sender(port: int, headers: dict[str, str]) -> Send:
+    """One keep-alive connection per kind to a real HTTP server in this process."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.connect()
+    # Without this, Nagle + delayed ACKs add ~40 ms to some requests.
+    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sent = {HTTP_NAMES[name]: value for name, value in headers.items()}
+
+    def send() -> Any:
+        connection.request("GET", "/bench/", headers=sent)
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200, f"/bench/ answered {response.status}"
+        return response
+
+    return send
+
+
+class NoDelayRequestHandler(WSGIRequestHandler):
+    disable_nagle_algorithm = True
+
+
+def start_http_server() -> int:
+    """Django's own threaded WSGI server (what runserver uses), on a spare port."""
+    logging.getLogger("django.server").setLevel(logging.ERROR)
+    server = ThreadedWSGIServer(("127.0.0.1", 0), NoDelayRequestHandler)
+    server.set_app(WSGIHandler())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server.server_address[1]
+
+
+def timed(send: Send) -> float:
+    started = time.perf_counter()
+    send()
+    return time.perf_counter() - started
+
+
+def warm_ratios(senders: dict[str, Send], rounds: int) -> None:
+    for send in senders.values():  # warm every path first
+        for _ in range(50):
+            send()
+    samples: dict[str, list[float]] = {kind: [] for kind in senders}
+    for _ in range(rounds):
+        for kind, send in senders.items():  # interleaved: drift hits every kind alike
+            samples[kind].append(timed(send))
+    anonymous = statistics.median(samples["anonymous"])
+    for kind, times in samples.items():
+        median = statistics.median(times)
+        print(f"  {kind:24} {median * 1e6:8.1f} µs   x{median / anonymous:.3f}")
+
+
+def requests_per_second(senders: dict[str, Send], count: int) -> None:
+    print(f"  {'':24} {'cache on':>10} {'cache off':>10}")
+    for kind, send in senders.items():
+        rates = []
+        for ttl in (60, 0):
+            with override_settings(ORYAUTH={"SESSION_CACHE_TTL": ttl, "NEGATIVE_CACHE_TTL": ttl}):
+                caches["default"].clear()
+                send()
+                started = time.perf_counter()
+                for _ in range(count):
+                    send()
+                rates.append(count / (time.perf_counter() - started))
+        print(f"  {kind:24} {rates[0]:10.0f} {rates[1]:10.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="warm requests per kind (interleaved)")
+    parser.add_argument("--rps-requests", type=int, default=300, help="requests per kind for requests/second")
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    calls = Calls()
+    with override_settings(ROOT_URLCONF=__name__):
+        kinds = credentials()
+        client = Client(HTTP_HOST="127.0.0.1")
+        in_process = {kind: in_process_sender(client, headers) for kind, headers in kinds.items()}
+        port = start_http_server()
+        over_http = {kind: http_sender(port, headers) for kind, headers in kinds.items()}
+
+        print(f"oryauth middleware benchmark: one view, real Kratos and Hydra, {args.requests} warm requests per kind\n")
+        print("Cold: calls to Kratos/Hydra for a new credential, then for the next 100 requests")
+        caches["default"].clear()
+        for kind, send in in_process.items():
+            before = calls.count
+            send()
+            first = calls.count - before
+            for _ in range(100):
+                send()
+            print(f"  {kind:24} first request: {first}   next 100: {calls.count - before - first}")
+
+        print("\nWarm cache over HTTP (Django's threaded WSGI server, keep-alive): median, ratio to anonymous")
+        warm_ratios(over_http, args.requests)
+        print("\nWarm cache in process (WSGI handler, no network: the application's cost alone)")
+        warm_ratios(in_process, args.requests)
+
+        print("\nRequests per second over HTTP (sequential, one keep-alive connection per kind)")
+        requests_per_second(over_http, args.rps_requests)
+        print("\nRequests per second in process")
+        requests_per_second(in_process, args.rps_requests)
+
+
+if __name__ == "__main__":
+    main()
