@@ -9,6 +9,7 @@ port needed) and everything else (Hydra, Kratos) over HTTP with one
 """
 from __future__ import annotations
 
+import importlib
 import json
 import secrets
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
+from django.apps import apps
 from django.test import Client
 from jose import jwt
 
@@ -30,6 +32,12 @@ CLIENT_ORIGIN = "http://127.0.0.1:5599"  # nothing listens: the browser stops th
 CALLBACK = f"{CLIENT_ORIGIN}/callback"
 POST_LOGOUT = f"{CLIENT_ORIGIN}/signed-out"
 ALL_SCOPES = "openid,offline,offline_access,email,profile"
+
+
+def ensure_standard_claim_mappings() -> None:
+    """The mappings the data migration seeds. Browser tests need this: their
+    transactional database is emptied after each test, seeded rows included."""
+    importlib.import_module("oryauth.migrations.0005_seed_standard_scope_claims").seed(apps, None)
 
 
 @dataclass(frozen=True)
