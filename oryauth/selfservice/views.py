@@ -24,6 +24,7 @@ from ..conf import oryauth_settings
 from ..errors import OryRejected, OryUnavailable
 from ..pages import error_page_for, problem_page
 from ..provider.login import handle_login_challenge
+from ..resolution import forget_credentials_of
 from ..sessions import ory_cookie_header
 from . import error_pages
 from .browser_urls import FlowType, create_flow_url
@@ -207,4 +208,5 @@ def signout(request: HttpRequest) -> HttpResponse:
                                       "in a moment."), detail=str(exc), retry_url=home)
     # Anything this site caches about the Kratos session must be forgotten
     # here, before the browser leaves for Kratos's logout URL.
+    forget_credentials_of(request)
     return _redirect(logout_flow.logout_url)

@@ -419,3 +419,31 @@ def test_a_bad_header_credential_is_not_rescued_by_a_valid_cookie(identity: Krat
 def test_settings_used_by_these_tests_are_the_documented_defaults() -> None:
     conf = oryauth_settings()
     assert (conf.SESSION_TOKEN_PREFIX, conf.UNAVAILABLE_POLICY, conf.ACCESS_TOKEN_AUDIENCE) == ("ory_st_", "anonymous", ())
+
+
+# --- Sign-out through the portal and the relying party ---------------------------------------------
+
+
+def test_portal_sign_out_makes_the_cookie_anonymous_at_once(identity: KratosIdentity) -> None:
+    browser = browser_login(identity)
+    django_browser = client_with_cookie(browser.cookies["ory_kratos_session"])
+    assert me(django_browser).status_code == 200  # now cached for SESSION_CACHE_TTL (60 s)
+
+    signout = django_browser.post("/signout")
+    assert signout.status_code in (302, 303)
+    browser.get(signout["Location"], allow_redirects=False, timeout=5)  # Kratos ends the session
+
+    assert me(django_browser).status_code == 401
+
+
+@pytest.mark.parametrize("method, path", [("post", "/auth/logout"), ("get", "/auth/logged-out")])
+def test_relying_party_sign_out_drops_the_cached_answer_for_the_cookie(identity: KratosIdentity, method: str, path: str) -> None:
+    cookie = cookie_of(identity)
+    django_browser = client_with_cookie(cookie)
+    assert me(django_browser).status_code == 200
+    # Hydra ends the Kratos session during the RP logout; here through the admin API.
+    ory.kratos_identities().disable_session(_session_id_of_cookie(cookie))
+
+    getattr(django_browser, method)(path)
+
+    assert me(django_browser).status_code == 401
