@@ -35,6 +35,8 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {
         "identity": SignedInIdentity.from_caller(caller) if signed_in else None,
         "ory_unavailable": caller.unavailable,
+        # Signed in through Hydra (relying party): the SSO sign-out applies.
+        "signed_in_through_hydra": stored_tokens(request) is not None,
     }
     return render(request, "home.html", context)
 

@@ -12,11 +12,12 @@ from oryauth import ory
 from oryauth.models import IdentityLink, RelyingPartyTokens
 from tests.e2e.conftest import screenshot
 from tests.support.kratos import TestIdentity, create_identity
+from tests.support.relying_party import client_settings, registered_client
 
 SITE = "http://127.0.0.1:8000"
 
 
-def sign_in_at_the_portal(page: Page, identity: TestIdentity, *, shot: str) -> None:
+def sign_in_at_the_portal(page: Page, identity: TestIdentity, *, shot: str, back_at: str = f"{SITE}/protected/") -> None:
     """On the portal's login page (reached from Hydra's login challenge), type
     the password; allow the consent page when the portal asks."""
     page.wait_for_url(f"{SITE}/login?flow=*")
@@ -25,12 +26,11 @@ def sign_in_at_the_portal(page: Page, identity: TestIdentity, *, shot: str) -> N
     page.fill('input[name="identifier"]', identity.email)
     page.fill('input[name="password"]', identity.password)
     page.click('button[name="method"][value="password"]')
-    page.wait_for_url(re.compile(rf"{re.escape(SITE)}/(consent\?|protected/)"))
+    page.wait_for_url(lambda url: "/consent?" in url or url.startswith(back_at))
     if "/consent?" in page.url:
-        expect(page.get_by_test_id("consent/title")).to_contain_text("oryauth demo site")
         screenshot(page, f"{shot}-consent")
         page.get_by_test_id("consent/allow").click()
-    page.wait_for_url(f"{SITE}/protected/")
+    page.wait_for_url(lambda url: url.startswith(back_at))
 
 
 def test_sso_sign_in_from_a_protected_page_and_sign_out_of_both_sessions(page: Page) -> None:
@@ -45,6 +45,11 @@ def test_sso_sign_in_from_a_protected_page_and_sign_out_of_both_sessions(page: P
     user = get_user_model().objects.get(ory_identities__subject=identity.id)
     assert RelyingPartyTokens.objects.filter(user=user).count() == 1
     assert not any(c["value"].startswith("ory_at_") for c in page.context.cookies())
+
+    page.goto("/")
+    expect(page.get_by_test_id("home/sso-sign-out")).to_be_visible()
+    screenshot(page, "client-home-signed-in")
+    page.goto("/protected/")
 
     kratos_cookie = next(c["value"] for c in page.context.cookies() if c["name"] == "ory_kratos_session")
     page.get_by_test_id("protected/sign-out").click()
@@ -93,3 +98,23 @@ def test_a_replayed_callback_shows_the_invalid_link_page(page: Page) -> None:
     page.goto("/auth/callback?code=ory_ac_replayed&state=not-a-state-of-this-browser")
     expect(page.get_by_role("heading")).to_have_text("This sign-in link is no longer valid")
     screenshot(page, "client-callback-invalid-state")
+
+
+def test_a_client_auth_method_mismatch_shows_the_misconfiguration_page(page: Page, settings) -> None:  # noqa: ANN001
+    identity = create_identity()
+    with registered_client("client_secret_basic") as hydra_client:
+        settings.ORYAUTH = client_settings(hydra_client, auth_method="client_secret_post")
+        page.goto("/auth/login")
+        sign_in_at_the_portal(page, identity, shot="client-misconfigured", back_at=f"{SITE}/auth/callback?")
+
+    expect(page.get_by_role("heading")).to_have_text("This site's sign-in is misconfigured")
+    expect(page.get_by_test_id("problem/detail")).to_contain_text(
+        "registered in Hydra for client_secret_basic but this site sends client_secret_post"
+    )
+    screenshot(page, "client-callback-misconfigured")
+
+
+def test_the_sign_out_page_asks_before_signing_out(page: Page) -> None:
+    page.goto("/auth/logout")
+    expect(page.get_by_test_id("rp-logout/submit")).to_be_visible()
+    screenshot(page, "client-logout-confirm")
