@@ -276,3 +276,77 @@ def check_deployment_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 )
             )
     return messages
+
+
+# --- Provider: login / consent / logout (ids E030-E039) ---------------------------
+
+
+@register(Tags.security, "oryauth")
+def check_provider_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Mistakes in the PROVIDER_* settings that would only show at a consent."""
+    from django.utils.module_loading import import_string
+
+    given = raw_settings()
+    messages: list[CheckMessage] = []
+    for name in ("PROVIDER_LOGIN_REMEMBER_FOR", "PROVIDER_CONSENT_REMEMBER_FOR"):
+        value = given.get(name, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            messages.append(
+                Error(f"ORYAUTH['{name}'] = {value!r} must be a whole number of seconds, 0 or more.", id="oryauth.E030")
+            )
+    hook = given.get("PROVIDER_CLAIMS_HOOK", "")
+    if hook:
+        try:
+            loaded = import_string(hook) if isinstance(hook, str) else None
+        except ImportError as exc:
+            loaded, reason = None, str(exc)
+        else:
+            reason = "it is not a callable" if loaded is not None else "it must be a dotted path string"
+        if not callable(loaded):
+            messages.append(
+                Error(
+                    f"ORYAUTH['PROVIDER_CLAIMS_HOOK'] = {hook!r} cannot be used: {reason}.",
+                    hint="Name a function f(identity, granted_scopes, claims) -> TokenClaims, e.g. 'mysite.claims.add_groups'.",
+                    id="oryauth.E031",
+                )
+            )
+    trusted = given.get("PROVIDER_TRUSTED_CLIENT_IDS", ())
+    if not isinstance(trusted, str) and (
+        not isinstance(trusted, (list, tuple)) or not all(isinstance(item, str) and item for item in trusted)
+    ):
+        messages.append(
+            Error(f"ORYAUTH['PROVIDER_TRUSTED_CLIENT_IDS'] = {trusted!r} must be a list of client ids.", id="oryauth.E032")
+        )
+    return messages
+
+
+@register(Tags.security, "oryauth")
+def check_middleware_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The resource-server settings (oryauth.middleware / oryauth.resolution)."""
+    given = raw_settings()
+    messages: list[CheckMessage] = []
+    policy = given.get("UNAVAILABLE_POLICY", "anonymous")
+    if policy not in ("anonymous", "fail"):
+        messages.append(
+            Error(f"ORYAUTH['UNAVAILABLE_POLICY'] = {policy!r} is not a known policy.", hint="Use 'anonymous' or 'fail'.", id="oryauth.E030")
+        )
+    prefix = given.get("SESSION_TOKEN_PREFIX", "ory_st_")
+    if not isinstance(prefix, str) or not prefix:
+        messages.append(
+            Error(
+                "ORYAUTH['SESSION_TOKEN_PREFIX'] must be a non-empty string.",
+                hint="Kratos session tokens start with 'ory_st_'; an empty prefix would send every Bearer token to Kratos.",
+                id="oryauth.E031",
+            )
+        )
+    alias = given.get("CACHE_ALIAS", "default")
+    if alias not in getattr(settings, "CACHES", {"default": {}}):
+        messages.append(Error(f"ORYAUTH['CACHE_ALIAS'] = {alias!r} is not in CACHES.", id="oryauth.E032"))
+    for name in ("SESSION_CACHE_TTL", "NEGATIVE_CACHE_TTL"):
+        value = given.get(name, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            messages.append(Error(f"ORYAUTH['{name}'] = {value!r} must be a whole number of seconds (0 turns caching off).", id="oryauth.E033"))
+    audience = given.get("ACCESS_TOKEN_AUDIENCE", ())
+    if not isinstance(audience, (str, list, tuple)) or not all(isinstance(item, str) and item for item in ([audience] if isinstance(audience, str) else audience)):
+        messages.append(Error("ORYAUTH['ACCESS_TOKEN_AUDIENCE'] must be a list of audience strings.", id="oryauth.E034"))
+    return messages
