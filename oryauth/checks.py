@@ -278,7 +278,7 @@ def check_deployment_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
     return messages
 
 
-# --- Provider: login / consent / logout (ids E030-E039) ---------------------------
+# --- Provider: login / consent / logout (ids E040-E049) ---------------------------
 
 
 @register(Tags.security, "oryauth")
@@ -292,7 +292,7 @@ def check_provider_settings(app_configs: Any = None, **kwargs: Any) -> list[Chec
         value = given.get(name, 0)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             messages.append(
-                Error(f"ORYAUTH['{name}'] = {value!r} must be a whole number of seconds, 0 or more.", id="oryauth.E030")
+                Error(f"ORYAUTH['{name}'] = {value!r} must be a whole number of seconds, 0 or more.", id="oryauth.E040")
             )
     hook = given.get("PROVIDER_CLAIMS_HOOK", "")
     if hook:
@@ -307,7 +307,7 @@ def check_provider_settings(app_configs: Any = None, **kwargs: Any) -> list[Chec
                 Error(
                     f"ORYAUTH['PROVIDER_CLAIMS_HOOK'] = {hook!r} cannot be used: {reason}.",
                     hint="Name a function f(identity, granted_scopes, claims) -> TokenClaims, e.g. 'mysite.claims.add_groups'.",
-                    id="oryauth.E031",
+                    id="oryauth.E041",
                 )
             )
     trusted = given.get("PROVIDER_TRUSTED_CLIENT_IDS", ())
@@ -315,7 +315,7 @@ def check_provider_settings(app_configs: Any = None, **kwargs: Any) -> list[Chec
         not isinstance(trusted, (list, tuple)) or not all(isinstance(item, str) and item for item in trusted)
     ):
         messages.append(
-            Error(f"ORYAUTH['PROVIDER_TRUSTED_CLIENT_IDS'] = {trusted!r} must be a list of client ids.", id="oryauth.E032")
+            Error(f"ORYAUTH['PROVIDER_TRUSTED_CLIENT_IDS'] = {trusted!r} must be a list of client ids.", id="oryauth.E042")
         )
     return messages
 
@@ -347,6 +347,7 @@ def check_middleware_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             messages.append(Error(f"ORYAUTH['{name}'] = {value!r} must be a whole number of seconds (0 turns caching off).", id="oryauth.E033"))
     audience = given.get("ACCESS_TOKEN_AUDIENCE", ())
-    if not isinstance(audience, (str, list, tuple)) or not all(isinstance(item, str) and item for item in ([audience] if isinstance(audience, str) else audience)):
+    audiences = [audience] if isinstance(audience, str) else audience
+    if not isinstance(audiences, (list, tuple)) or not all(isinstance(item, str) and item for item in audiences):
         messages.append(Error("ORYAUTH['ACCESS_TOKEN_AUDIENCE'] must be a list of audience strings.", id="oryauth.E034"))
     return messages

@@ -297,3 +297,29 @@ def test_aal2_required_answers_an_api_caller_with_insufficient_user_authenticati
 
 def test_aal2_required_lets_an_aal2_session_in() -> None:
     assert call(aal2_required(ok_view), PERSON_AAL2).status_code == 200
+
+
+# --- System checks ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "setting, check_id",
+    [
+        ({"UNAVAILABLE_POLICY": "maybe"}, "oryauth.E030"),
+        ({"SESSION_TOKEN_PREFIX": ""}, "oryauth.E031"),
+        ({"CACHE_ALIAS": "nowhere"}, "oryauth.E032"),
+        ({"SESSION_CACHE_TTL": -1}, "oryauth.E033"),
+        ({"ACCESS_TOKEN_AUDIENCE": [""]}, "oryauth.E034"),
+    ],
+)
+def test_middleware_setting_mistakes_are_reported_by_id(setting: dict[str, Any], check_id: str) -> None:
+    from oryauth.checks import check_middleware_settings
+
+    with override_settings(ORYAUTH=setting):
+        assert [message.id for message in check_middleware_settings()] == [check_id]
+
+
+def test_the_default_middleware_settings_pass_the_checks() -> None:
+    from oryauth.checks import check_middleware_settings
+
+    assert check_middleware_settings() == []
