@@ -12,12 +12,13 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -38,15 +39,16 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
         "client_id",
         "grant_types_shown",
         "redirect_uris_shown",
-        "token_endpoint_auth_method",
+        "auth_method_shown",
         "skip_consent",
-        "created_in_hydra",
+        "created_shown",
     )
     list_display_links = ("client_name", "client_id")
     search_fields = ("client_name", "client_id")
-    list_filter = ("token_endpoint_auth_method", "skip_consent")
-    list_per_page = 50
-    actions = ["sync_with_hydra"]
+    list_per_page = 25
+    # No bulk actions: deleting goes through the per-client confirmation (one
+    # Hydra call each), and "Sync with Hydra" is a button on the list.
+    actions = None
     save_as = False
     fieldsets = (
         (None, {"fields": ("client_id", "client_name", "owner", "contacts")}),
@@ -66,11 +68,24 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("grant types"))
     def grant_types_shown(self, record: OAuth2ClientRecord) -> str:
-        return ", ".join(record.grant_types)
+        return format_html_join(mark_safe("<br>"), "{}", ((grant,) for grant in record.grant_types)) or "-"
+
+    @admin.display(description=_("auth method"), ordering="token_endpoint_auth_method")
+    def auth_method_shown(self, record: OAuth2ClientRecord) -> str:
+        return record.token_endpoint_auth_method
+
+    @admin.display(description=_("created"), ordering="created_in_hydra")
+    def created_shown(self, record: OAuth2ClientRecord) -> str:
+        return record.created_in_hydra.strftime("%Y-%m-%d") if record.created_in_hydra else "-"
 
     @admin.display(description=_("redirect URIs"))
     def redirect_uris_shown(self, record: OAuth2ClientRecord) -> str:
-        return " ".join(record.redirect_uris)
+        # Long URIs are cut in the list (the full ones are on the client page).
+        return format_html_join(
+            mark_safe("<br>"),
+            '<span title="{}">{}</span>',
+            ((uri, Truncator(uri).chars(40)) for uri in record.redirect_uris),
+        ) or "-"
 
     # --- reading: always from Hydra ----------------------------------------
 
@@ -84,6 +99,7 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
                     _("Hydra could not be read (%(error)s). This list is Django's last copy and may be out of date.")
                     % {"error": exc},
                 )
+        extra_context = {**(extra_context or {}), "can_sync": self.has_change_permission(request)}
         return super().changelist_view(request, extra_context)
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> OAuth2ClientRecord | None:
@@ -111,12 +127,6 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
         record.hydra = client
         request._oryauth_client_record = (object_id, record)  # type: ignore[attr-defined]
         return record
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        # Deleting goes through the per-client confirmation, one Hydra call each.
-        actions.pop("delete_selected", None)
-        return actions
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
@@ -177,13 +187,18 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
             messages.error(request, _("Hydra did not delete the client (%(error)s). Nothing was changed.") % {"error": exc})
             return HttpResponseRedirect(reverse("admin:oryauth_oauth2clientrecord_changelist"))
 
-    @admin.action(description=_("Sync the selected clients' list with Hydra (reads every client)"), permissions=["change"])
-    def sync_with_hydra(self, request: HttpRequest, queryset: QuerySet[OAuth2ClientRecord]) -> None:
+    def sync_view(self, request: HttpRequest) -> HttpResponse:
+        """POST: make Django's list equal to Hydra's now and say what changed."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        changelist_url = reverse("admin:oryauth_oauth2clientrecord_changelist")
+        if request.method != "POST":
+            return HttpResponseRedirect(changelist_url)
         try:
             report = hydra_clients.sync_client_records()
         except OryError as exc:
             messages.error(request, _("Hydra could not be read (%(error)s). Nothing was changed.") % {"error": exc})
-            return
+            return HttpResponseRedirect(changelist_url)
         messages.success(
             request,
             ngettext(
@@ -198,6 +213,7 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
                 "removed": len(report.removed),
             },
         )
+        return HttpResponseRedirect(changelist_url)
 
     # --- rotate secret ------------------------------------------------------
 
@@ -207,7 +223,8 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.rotate_secret_view),
             name="oryauth_oauth2clientrecord_rotate",
         )
-        return [rotate, *super().get_urls()]
+        sync = path("sync/", self.admin_site.admin_view(self.sync_view), name="oryauth_oauth2clientrecord_sync")
+        return [rotate, sync, *super().get_urls()]
 
     def rotate_secret_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """GET asks for confirmation; POST sets a new secret in Hydra and shows it once."""

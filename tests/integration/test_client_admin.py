@@ -328,3 +328,24 @@ def test_staff_without_the_model_permissions_cannot_see_clients(cleanup: list[st
 
     assert browser.get(reverse(CHANGELIST)).status_code == 403
     assert browser.post(reverse(ADD), form_data()).status_code == 403
+
+
+def test_sync_with_hydra_reconciles_the_list_and_says_what_it_found(staff: Client, cleanup: list[str]) -> None:
+    OAuth2ClientRecord.objects.create(client_id="deleted-in-hydra-long-ago", client_name="gone")
+
+    response = staff.post(reverse("admin:oryauth_oauth2clientrecord_sync"), follow=True)
+
+    page = response.content.decode()
+    assert re.search(r"Hydra has \d+ clients: \d+ added, \d+ updated, 1 removed here.", page)
+    assert not OAuth2ClientRecord.objects.filter(pk="deleted-in-hydra-long-ago").exists()
+    assert 'data-testid="clients/sync"' in page
+
+
+def test_the_list_shows_every_field_people_look_for(staff: Client, cleanup: list[str]) -> None:
+    client_id, _ = create_through_admin(staff, cleanup)
+
+    listing = staff.get(reverse(CHANGELIST), {"q": client_id})
+
+    row = listing.content.decode()
+    for shown in ("Billing app", client_id, "authorization_code<br>refresh_token", "https://billing.example.org/callback", "client_secret_post"):
+        assert shown in row
