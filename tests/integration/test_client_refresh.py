@@ -115,3 +115,25 @@ def test_a_user_who_did_not_sign_in_through_hydra_has_no_access_token(client: Cl
     request.session = client.session
     request.user = user
     assert flow.access_token_for(request) is None
+
+
+def test_the_protected_page_sends_a_user_whose_refresh_failed_to_sign_in_again(client: Client) -> None:
+    sign_in(client, requests.Session(), AdminApiPortal())
+    tokens = RelyingPartyTokens.objects.get()
+    RelyingPartyTokens.objects.filter(pk=tokens.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1), refresh_token="ory_rt_revoked-or-unknown"
+    )
+
+    response = client.get("/protected/")
+
+    assert response.status_code == 302 and response["Location"] == "/auth/login?next=/protected/"
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_protected_page_refreshes_an_expiring_token_and_stays(client: Client) -> None:
+    sign_in(client, requests.Session(), AdminApiPortal())
+    tokens = RelyingPartyTokens.objects.get()
+    RelyingPartyTokens.objects.filter(pk=tokens.pk).update(expires_at=timezone.now() + timedelta(seconds=10))
+
+    assert client.get("/protected/").status_code == 200
+    assert RelyingPartyTokens.objects.get().access_token != tokens.access_token
