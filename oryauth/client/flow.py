@@ -90,12 +90,16 @@ def complete_login(request: HttpRequest, pending: PendingLogin, code: str) -> Ab
     if oryauth_settings().CLIENT_FETCH_USERINFO:
         claims = _with_userinfo(claims, response.access_token)
     user = provision_user(IdentityClaims.from_id_token(claims))
+    replaced = request.session.get(TOKENS_SESSION_KEY)
     # login() rotates the session key: a session fixed before sign-in is useless after.
     login(request, user, backend=_authentication_backend())
     tokens = RelyingPartyTokens.objects.create(
         user=user, issuer=str(claims["iss"]), subject=str(claims["sub"]), **_token_fields(response)
     )
     request.session[TOKENS_SESSION_KEY] = tokens.pk
+    if replaced is not None:
+        # Signed in again in the same browser: the earlier tokens belong to no session any more.
+        RelyingPartyTokens.objects.filter(pk=replaced).delete()
     return user
 
 
@@ -111,7 +115,7 @@ def _with_userinfo(claims: dict[str, Any], access_token: str) -> dict[str, Any]:
 def _authentication_backend() -> str:
     # The user is identified by the ID token, not by a backend's authenticate();
     # Django still needs a backend whose get_user() loads them on later requests.
-    return settings.AUTHENTICATION_BACKENDS[0] if getattr(settings, "AUTHENTICATION_BACKENDS", None) else "django.contrib.auth.backends.ModelBackend"
+    return settings.AUTHENTICATION_BACKENDS[0]
 
 
 def _token_fields(response: TokenResponse) -> dict[str, Any]:

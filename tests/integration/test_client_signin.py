@@ -242,3 +242,14 @@ def test_no_token_code_or_secret_reaches_the_logs(client: Client, browser: reque
     for secret in (tokens.access_token, tokens.refresh_token, tokens.id_token, code, "dev-demo-client-secret-change-me"):
         assert secret not in caplog.text
     assert "ory_at_" not in caplog.text and "ory_rt_" not in caplog.text
+
+
+def test_signing_in_again_in_the_same_browser_keeps_only_the_new_tokens(client: Client, browser: requests.Session) -> None:
+    portal = AdminApiPortal()
+    sign_in(client, browser, portal)
+    first = RelyingPartyTokens.objects.get()
+
+    sign_in(client, browser, portal)
+
+    second = RelyingPartyTokens.objects.get()
+    assert second.pk != first.pk and client.session["oryauth_client_tokens"] == second.pk
