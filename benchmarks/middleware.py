@@ -53,10 +53,9 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler 
 from django.http import HttpRequest, JsonResponse  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.urls import path  # noqa: E402
-from ory_client.api.o_auth2_api import OAuth2Api  # noqa: E402
 
-from oryauth import ory  # noqa: E402
 from oryauth.resolution import caller_of  # noqa: E402
+from tests.integration.test_middleware import UpstreamCalls  # noqa: E402
 
 
 def whoami_view(request: HttpRequest) -> JsonResponse:
@@ -68,25 +67,6 @@ def whoami_view(request: HttpRequest) -> JsonResponse:
 urlpatterns = [path("bench/", whoami_view)]
 
 Send = Callable[[], Any]
-
-
-class Calls:
-    """Counts calls to Kratos whoami and Hydra introspection."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        real_whoami, real_introspect = ory.whoami, OAuth2Api.introspect_o_auth2_token
-
-        def whoami(**kwargs: Any) -> Any:
-            self.count += 1
-            return real_whoami(**kwargs)
-
-        def introspect(api: OAuth2Api, *args: Any, **kwargs: Any) -> Any:
-            self.count += 1
-            return real_introspect(api, *args, **kwargs)
-
-        ory.whoami = whoami  # type: ignore[assignment]
-        OAuth2Api.introspect_o_auth2_token = introspect  # type: ignore[method-assign]
 
 
 def credentials() -> dict[str, dict[str, str]]:
@@ -190,7 +170,7 @@ def main() -> None:
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
-    calls = Calls()
+    calls = UpstreamCalls().install()
     with override_settings(ROOT_URLCONF=__name__):
         kinds = credentials()
         client = Client(HTTP_HOST="127.0.0.1")
@@ -202,12 +182,12 @@ def main() -> None:
         print("Cold: calls to Kratos/Hydra for a new credential, then for the next 100 requests")
         caches["default"].clear()
         for kind, send in in_process.items():
-            before = calls.count
+            before = calls.total
             send()
-            first = calls.count - before
+            first = calls.total - before
             for _ in range(100):
                 send()
-            print(f"  {kind:24} first request: {first}   next 100: {calls.count - before - first}")
+            print(f"  {kind:24} first request: {first}   next 100: {calls.total - before - first}")
 
         print("\nWarm cache over HTTP (Django's threaded WSGI server, keep-alive): median, ratio to anonymous")
         warm_ratios(over_http, args.requests)

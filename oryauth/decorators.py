@@ -111,76 +111,68 @@ def _refusal(request: HttpRequest, caller: OryCaller) -> HttpResponse:
     return portal_login_redirect(request)
 
 
-def login_required(view: View) -> View:
-    """Only for a person signed in with Kratos (see module docstring)."""
+Refusal = Callable[[HttpRequest, OryCaller], HttpResponse | None]
+
+
+def _requirement(refusal: Refusal, view: View) -> View:
+    """`view`, answered by `refusal(request, caller)` instead when it says no."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        caller = caller_of(request)
-        if not caller.is_person:
-            return _refusal(request, caller)
-        return view(request, *args, **kwargs)
+        answer = refusal(request, caller_of(request))
+        return answer if answer is not None else view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _unless_person(request: HttpRequest, caller: OryCaller) -> HttpResponse | None:
+    return None if caller.is_person else _refusal(request, caller)
+
+
+def _unless_authenticated(request: HttpRequest, caller: OryCaller) -> HttpResponse | None:
+    if caller.unavailable:
+        return unavailable_response(request, caller)
+    return None if caller.is_authenticated else unauthenticated_response(request, caller)
+
+
+def _unless_aal2(request: HttpRequest, caller: OryCaller) -> HttpResponse | None:
+    if not caller.is_person:
+        return _refusal(request, caller)
+    if caller.aal == "aal2":
+        return None
+    if not wants_json(request, caller):
+        return portal_login_redirect(request, aal="aal2")
+    description = _("A second factor is required.")
+    response = JsonResponse({"error": "insufficient_user_authentication", "error_description": description}, status=401)
+    response["WWW-Authenticate"] = bearer_challenge("insufficient_user_authentication", description, acr_values="aal2")
+    return response
+
+
+def login_required(view: View) -> View:
+    """Only for a person signed in with Kratos (see module docstring)."""
+    return _requirement(_unless_person, view)
 
 
 def api_login_required(view: View) -> View:
     """Any authenticated caller, person or machine; JSON 401 otherwise."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        caller = caller_of(request)
-        if caller.unavailable:
-            return unavailable_response(request, caller)
-        if not caller.is_authenticated:
-            return unauthenticated_response(request, caller)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+    return _requirement(_unless_authenticated, view)
 
 
 def scope_required(*scopes: str) -> Callable[[View], View]:
     """A Bearer access token granted all of `scopes`."""
 
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            caller = caller_of(request)
-            if caller.unavailable:
-                return unavailable_response(request, caller)
-            if not caller.is_authenticated:
-                return unauthenticated_response(request, caller)
-            if not caller.has_scopes(*scopes):
-                return insufficient_scope_response(scopes)
-            return view(request, *args, **kwargs)
+    def unless_scopes(request: HttpRequest, caller: OryCaller) -> HttpResponse | None:
+        refused = _unless_authenticated(request, caller)
+        if refused is None and not caller.has_scopes(*scopes):
+            return insufficient_scope_response(scopes)
+        return refused
 
-        return wrapper
-
-    return decorator
+    return lambda view: _requirement(unless_scopes, view)
 
 
 def aal2_required(view: View) -> View:
     """A person whose Kratos session passed a second factor (aal2)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        caller = caller_of(request)
-        if not caller.is_person:
-            return _refusal(request, caller)
-        if caller.aal != "aal2":
-            if wants_json(request, caller):
-                description = _("A second factor is required.")
-                response = JsonResponse(
-                    {"error": "insufficient_user_authentication", "error_description": description}, status=401
-                )
-                response["WWW-Authenticate"] = bearer_challenge(
-                    "insufficient_user_authentication", description, acr_values="aal2"
-                )
-                return response
-            return portal_login_redirect(request, aal="aal2")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+    return _requirement(_unless_aal2, view)
 
 
 # --- Mixins for class-based views ---------------------------------------------------------

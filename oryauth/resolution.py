@@ -200,9 +200,10 @@ def user_of(caller: OryCaller) -> Any:
     return user if user is not None and user.is_active else AnonymousUser()
 
 
-# This process's copies of the rows of recently seen users: (pk, identity id)
-# -> (until, field names, values). Kept out of the shared cache because unpickling a model costs
-# more than the rest of a warm request's authentication.
+# This process's copies of the rows of recently seen users:
+# (pk, identity id) -> (until, field names, values). Kept out of the shared
+# cache: unpickling a model costs more than the rest of a warm request's
+# authentication.
 _user_rows: dict[tuple[Any, str], tuple[float, list[str], list[Any]]] = {}
 _MAX_USER_ROWS = 10_000
 
@@ -210,7 +211,8 @@ _MAX_USER_ROWS = 10_000
 def _remember_user(user: Any, identity_id: str) -> None:
     if len(_user_rows) >= _MAX_USER_ROWS:
         now = time.monotonic()
-        for key in [key for key, row in list(_user_rows.items()) if row[0] <= now] or list(_user_rows)[: _MAX_USER_ROWS // 2]:
+        expired = [key for key, row in list(_user_rows.items()) if row[0] <= now]
+        for key in expired or list(_user_rows)[: _MAX_USER_ROWS // 2]:
             _user_rows.pop(key, None)
     names = [f.attname for f in user._meta.concrete_fields]
     until = time.monotonic() + max(int(oryauth_settings().SESSION_CACHE_TTL), 0)

@@ -1,11 +1,9 @@
 """Django REST framework views protected by oryauth.drf, against the real stack."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 from django.urls import path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -16,6 +14,7 @@ from rest_framework.views import APIView
 from oryauth.drf import HasScope, IsOryAuthenticated, OryAuthentication
 from oryauth.resolution import OryCaller
 from tests.integration.test_middleware import api_session_token, bearer, client_credentials_token
+from tests.integration.test_middleware import empty_cache  # noqa: F401 (autouse: every test starts with an empty cache)
 from tests.support.kratos import create_identity
 
 
@@ -46,13 +45,6 @@ urlpatterns = [
 ]
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
-
-
-@pytest.fixture(autouse=True)
-def empty_cache() -> Iterator[None]:
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
 
 
 def test_session_token_authenticates_the_person(client: Any) -> None:

@@ -109,6 +109,8 @@ def authorization_code_tokens(identity: KratosIdentity, scopes: tuple[str, ...] 
 
 @dataclass
 class UpstreamCalls:
+    """Counts the real calls made to Kratos whoami and Hydra introspection."""
+
     whoami: int = 0
     introspect: int = 0
 
@@ -116,24 +118,26 @@ class UpstreamCalls:
     def total(self) -> int:
         return self.whoami + self.introspect
 
+    def install(self, setattr_: Callable[[Any, str, Any], None] = setattr) -> UpstreamCalls:
+        """Wrap the two calls (pass monkeypatch.setattr to undo it after a test)."""
+        real_whoami, real_introspect = ory.whoami, OAuth2Api.introspect_o_auth2_token
+
+        def whoami(**kwargs: Any) -> Any:
+            self.whoami += 1
+            return real_whoami(**kwargs)
+
+        def introspect(api: OAuth2Api, *args: Any, **kwargs: Any) -> Any:
+            self.introspect += 1
+            return real_introspect(api, *args, **kwargs)
+
+        setattr_(ory, "whoami", whoami)
+        setattr_(OAuth2Api, "introspect_o_auth2_token", introspect)
+        return self
+
 
 @pytest.fixture
 def upstream(monkeypatch: pytest.MonkeyPatch) -> UpstreamCalls:
-    """Counts the real calls made to Kratos whoami and Hydra introspection."""
-    calls = UpstreamCalls()
-    real_whoami, real_introspect = ory.whoami, OAuth2Api.introspect_o_auth2_token
-
-    def whoami(**kwargs: Any) -> Any:
-        calls.whoami += 1
-        return real_whoami(**kwargs)
-
-    def introspect(self: OAuth2Api, *args: Any, **kwargs: Any) -> Any:
-        calls.introspect += 1
-        return real_introspect(self, *args, **kwargs)
-
-    monkeypatch.setattr(ory, "whoami", whoami)
-    monkeypatch.setattr(OAuth2Api, "introspect_o_auth2_token", introspect)
-    return calls
+    return UpstreamCalls().install(monkeypatch.setattr)
 
 
 @pytest.fixture(autouse=True)

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 from django.test import Client, override_settings
 
 from tests.integration.test_middleware import api_session_token, bearer, client_with_cookie, me
+from tests.integration.test_middleware import empty_cache  # noqa: F401 (autouse: every test starts with an empty cache)
 from tests.support.kratos import create_identity
 from tests.support.throwaway import ThrowawayServer
 
@@ -31,13 +31,6 @@ def kratos(tmp_path: Path) -> Iterator[ThrowawayServer]:
 
 def settings_for(server: ThrowawayServer, **extra: Any) -> dict[str, Any]:
     return {"KRATOS_PUBLIC_URL": server.public_url, "KRATOS_ADMIN_URL": server.admin_url, "HTTP_TIMEOUT": TIMEOUT, **extra}
-
-
-@pytest.fixture(autouse=True)
-def empty_cache() -> Iterator[None]:
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
 
 
 def signed_in_token(server: ThrowawayServer) -> str:
