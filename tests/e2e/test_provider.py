@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,28 +18,26 @@ from typing import Any
 
 import pytest
 import requests
-from jose import jwt
 from playwright.sync_api import Page, expect
 
 from oryauth import ory
 from tests.e2e.conftest import screenshot
-from tests.integration.test_provider_support import ensure_standard_claim_mappings
+from tests.integration.test_provider_support import (
+    create_client,
+    ensure_standard_claim_mappings,
+    introspect,
+    spare_port,
+    verified_id_token_claims,
+)
 from tests.support.kratos import TestIdentity, browser_login, create_identity
 from tests.support.stack import BIN_DIR, HYDRA_ADMIN, HYDRA_PUBLIC, hydra_cli
 
 SITE = "http://127.0.0.1:8000"
-ISSUER = "http://127.0.0.1:4444/"
 
 
 @pytest.fixture(autouse=True)
 def _standard_claim_mappings(live_server) -> None:  # noqa: ANN001 (after the live server's database is ready)
     ensure_standard_claim_mappings()
-
-
-def spare_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -59,14 +56,8 @@ def register_client() -> Iterator[Any]:
 
     def register(*flags: str, name: str = "") -> CliClient:
         port = spare_port()
-        name = name or f"CLI app {secrets.token_hex(3)}"
-        created = json.loads(hydra_cli(
-            "create", "oauth2-client", "-e", HYDRA_ADMIN, "--format", "json", "--name", name,
-            "--grant-type", "authorization_code,refresh_token", "--response-type", "code",
-            "--scope", "openid,offline,email,profile", "--redirect-uri", f"http://127.0.0.1:{port}/callback",
-            "--token-endpoint-auth-method", "client_secret_basic", *flags,
-        ))
-        client = CliClient(created["client_id"], created["client_secret"], name, port)
+        created = create_client(name=name, flags=flags, redirect_uri=f"http://127.0.0.1:{port}/callback", post_logout_uri=None)
+        client = CliClient(created.id, created.secret, created.name, port)
         made.append(client)
         return client
 
@@ -100,6 +91,9 @@ class RelyingParty:
     def start(self, page: Page) -> None:
         page.goto(self.home)
         page.get_by_role("link", name="Authorize application").click()
+
+    def wait_for_callback(self, page: Page) -> None:
+        page.wait_for_url(f"http://127.0.0.1:{self.client.port}/callback?*")
 
     def output(self, timeout: float = 15) -> tuple[str, str]:
         """What the CLI printed once it finished (it exits after the callback)."""
@@ -138,13 +132,18 @@ def relying_party() -> Iterator[Any]:
 
 
 def verified_claims(tokens: dict[str, str], client: CliClient) -> dict[str, Any]:
-    jwks = requests.get(f"{HYDRA_PUBLIC}/.well-known/jwks.json", timeout=5).json()
-    return jwt.decode(tokens["id_token"], jwks, algorithms=["RS256"], audience=client.id, issuer=ISSUER,
-                      access_token=tokens["access_token"])
+    return verified_id_token_claims(tokens, client.id)
 
 
-def introspect(token: str) -> dict[str, Any]:
-    return requests.post(f"{HYDRA_ADMIN}/admin/oauth2/introspect", data={"token": token}, timeout=5).json()
+def allow_at_consent(page: Page, party: RelyingParty, *, uncheck: tuple[str, ...] = (), remember: bool = False) -> None:
+    """On our consent page: untick `uncheck`, maybe remember, Allow; wait for the client's callback."""
+    page.wait_for_url(f"{SITE}/consent?consent_challenge=*")
+    for scope in uncheck:
+        page.get_by_test_id(f"consent/scope/{scope}").uncheck()
+    if remember:
+        page.get_by_test_id("consent/remember").check()
+    page.get_by_test_id("consent/allow").click()
+    party.wait_for_callback(page)
 
 
 def shown_pages(page: Page) -> list[str]:
@@ -189,7 +188,7 @@ def test_the_hydra_cli_signs_in_with_a_password_and_consent_and_gets_real_tokens
     expect(page.get_by_test_id("consent/scope/openid")).to_be_disabled()
     screenshot(page, "provider-consent")
     page.get_by_test_id("consent/allow").click()
-    page.wait_for_url(f"http://127.0.0.1:{client.port}/callback?*")
+    party.wait_for_callback(page)
 
     tokens = party.tokens()
     claims = verified_claims(tokens, client)
@@ -207,10 +206,7 @@ def test_no_email_claim_when_email_was_not_granted(page: Page, register_client, 
     party = relying_party(client, "openid,email")
 
     party.start(page)
-    page.wait_for_url(f"{SITE}/consent?consent_challenge=*")
-    page.get_by_test_id("consent/scope/email").uncheck()
-    page.get_by_test_id("consent/allow").click()
-    page.wait_for_url(f"http://127.0.0.1:{client.port}/callback?*")
+    allow_at_consent(page, party, uncheck=("email",))
 
     tokens = party.tokens()
     claims = verified_claims(tokens, client)
@@ -229,7 +225,7 @@ def test_an_existing_session_needs_no_password_and_prompt_login_asks_again(
 
     party = relying_party(client, "openid,email")
     party.start(page)
-    page.wait_for_url(f"http://127.0.0.1:{client.port}/callback?*")
+    party.wait_for_callback(page)
     assert verified_claims(party.tokens(), client)["sub"] == identity.id
     assert not any("/login" in url for url in shown), shown  # no password prompt
 
@@ -239,7 +235,7 @@ def test_an_existing_session_needs_no_password_and_prompt_login_asks_again(
     expect(page.locator('input[name="password"]')).to_be_visible()
     screenshot(page, "provider-login-prompt-login")
     sign_in_with_password(page, identity)
-    page.wait_for_url(f"http://127.0.0.1:{client.port}/callback?*")
+    again.wait_for_callback(page)
     assert verified_claims(again.tokens(), client)["sub"] == identity.id
 
 
@@ -251,7 +247,7 @@ def test_a_skip_consent_client_never_shows_the_consent_page(page: Page, register
     party = relying_party(client, "openid,email")
 
     party.start(page)
-    page.wait_for_url(f"http://127.0.0.1:{client.port}/callback?*")
+    party.wait_for_callback(page)
 
     assert not any("/consent" in url for url in shown), shown
     assert verified_claims(party.tokens(), client)["email"] == identity.email
@@ -265,16 +261,13 @@ def test_a_remembered_consent_is_skipped_the_second_time_and_still_carries_claim
     client = register_client()
     first = relying_party(client, "openid,email")
     first.start(page)
-    page.wait_for_url(f"{SITE}/consent?consent_challenge=*")
-    page.get_by_test_id("consent/remember").check()
-    page.get_by_test_id("consent/allow").click()
-    page.wait_for_url(f"http://127.0.0.1:{client.port}/callback?*")
+    allow_at_consent(page, first, remember=True)
     first.tokens()
 
     shown = shown_pages(page)
     second = relying_party(client, "openid,email")
     second.start(page)
-    page.wait_for_url(f"http://127.0.0.1:{client.port}/callback?*")
+    second.wait_for_callback(page)
 
     assert not any("/consent" in url for url in shown), shown
     claims = verified_claims(second.tokens(), client)
@@ -290,7 +283,7 @@ def test_deny_at_consent_gives_the_client_access_denied(page: Page, register_cli
     page.wait_for_url(f"{SITE}/consent?consent_challenge=*")
     page.get_by_test_id("consent/deny").click()
 
-    page.wait_for_url(f"http://127.0.0.1:{client.port}/callback?*")
+    party.wait_for_callback(page)
     assert "error=access_denied" in page.url
     stdout, stderr = party.output()
     assert "Got error: The resource owner denied the request." in stderr  # the CLI saw the OAuth2 error
@@ -305,7 +298,7 @@ def test_logout_asks_and_ends_the_kratos_session_kratos_itself_accepted(
     party = relying_party(client, "openid,email")
     party.start(page)
     sign_in_with_password(page, identity)  # Kratos accepts Hydra's login challenge itself
-    page.wait_for_url(f"http://127.0.0.1:{client.port}/callback?*")
+    party.wait_for_callback(page)
     party.tokens()
     assert kratos_session_of(page) is not None
 
@@ -325,7 +318,7 @@ def test_logout_by_a_skip_logout_consent_client_does_not_ask(page: Page, registe
     client = register_client("--skip-consent", "--skip-logout-consent")
     party = relying_party(client, "openid,email")
     party.start(page)
-    page.wait_for_url(f"http://127.0.0.1:{client.port}/callback?*")
+    party.wait_for_callback(page)
     id_token = party.tokens()["id_token"]
     shown = shown_pages(page)
 
@@ -390,6 +383,6 @@ def test_the_consent_page_shows_the_clients_logo_links_and_audience_and_grants_t
     expect(page.get_by_test_id("consent/audience")).to_contain_text(api)
     screenshot(page, "provider-consent-with-client-details")
     page.get_by_test_id("consent/allow").click()
-    page.wait_for_url(f"http://127.0.0.1:{client.port}/callback?*")
+    party.wait_for_callback(page)
 
     assert api in introspect(party.tokens()["access_token"])["aud"]

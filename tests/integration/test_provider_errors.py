@@ -7,7 +7,6 @@ Expiry and outages use a private Hydra on spare ports, never the shared one.
 """
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from tests.integration.test_provider_support import (
     Browser,
     authorize_url,
     create_client,
+    spare_port,
 )
 from tests.support.kratos import browser_login, create_identity
 from tests.support.stack import KRATOS_PUBLIC
@@ -30,12 +30,6 @@ pytestmark = pytest.mark.django_db
 
 PAGES = {"/login": "login_challenge", "/consent": "consent_challenge", "/logout": "logout_challenge"}
 WELL_FORMED_UNKNOWN = "A" * 64
-
-
-def spare_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class ShortLivedChallengesHydra(ThrowawayServer):

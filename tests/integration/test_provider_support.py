@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import secrets
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,13 +48,23 @@ class OAuthClient:
     name: str
 
 
-def create_client(hydra_admin: str = HYDRA_ADMIN, *, name: str = "", flags: tuple[str, ...] = ()) -> OAuthClient:
+def spare_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def create_client(
+    hydra_admin: str = HYDRA_ADMIN, *, name: str = "", flags: tuple[str, ...] = (),
+    redirect_uri: str = CALLBACK, post_logout_uri: str | None = POST_LOGOUT,
+) -> OAuthClient:
     """An OAuth2 client made with the Hydra CLI (the way an operator would)."""
     name = name or f"Test app {secrets.token_hex(3)}"
+    post_logout = ("--post-logout-callback", post_logout_uri) if post_logout_uri else ()
     output = hydra_cli(
         "create", "oauth2-client", "-e", hydra_admin, "--format", "json", "--name", name,
         "--grant-type", "authorization_code,refresh_token", "--response-type", "code",
-        "--scope", ALL_SCOPES, "--redirect-uri", CALLBACK, "--post-logout-callback", POST_LOGOUT,
+        "--scope", ALL_SCOPES, "--redirect-uri", redirect_uri, *post_logout,
         "--token-endpoint-auth-method", "client_secret_basic", *flags,
     )
     created = json.loads(output)
