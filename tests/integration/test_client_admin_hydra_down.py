@@ -64,13 +64,20 @@ def staff() -> Client:
     return browser
 
 
+def create_client(staff: Client) -> str:
+    created = staff.post(reverse("admin:oryauth_oauth2clientrecord_add"), form_data())
+    return re.search(r'value="([^"]+)" size="60" data-testid="client/id"', created.content.decode()).group(1)
+
+
 def held_by(server: HydraWithFile, client_id: str) -> dict:
-    return json.loads(hydra_cli("get", "oauth2-client", client_id, "-e", server.admin_url, "--format", "json"))
+    try:
+        return json.loads(hydra_cli("get", "oauth2-client", client_id, "-e", server.admin_url, "--format", "json"))
+    except RuntimeError as exc:
+        raise LookupError(f"{exc}\n--- throwaway Hydra log ---\n{server.log.read_text()[-3000:]}") from None
 
 
 def test_an_edit_while_hydra_is_stopped_is_a_form_error_and_changes_nothing(hydra: HydraWithFile, staff: Client) -> None:
-    created = staff.post(reverse("admin:oryauth_oauth2clientrecord_add"), form_data())
-    client_id = re.search(r'value="([^"]+)" size="60" data-testid="client/id"', created.content.decode()).group(1)
+    client_id = create_client(staff)
     change_url = reverse("admin:oryauth_oauth2clientrecord_change", args=[client_id])
     assert staff.get(change_url).status_code == 200
     log_entries = LogEntry.objects.count()
@@ -100,13 +107,12 @@ def test_a_create_while_hydra_is_stopped_is_a_form_error_and_creates_nothing(hyd
     assert not LogEntry.objects.exists()
 
     hydra.start()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(LookupError, match="Unable to locate the resource"):
         held_by(hydra, "never-created")
 
 
 def test_the_list_says_when_hydra_cannot_be_read_and_a_client_page_is_a_503(hydra: HydraWithFile, staff: Client) -> None:
-    created = staff.post(reverse("admin:oryauth_oauth2clientrecord_add"), form_data())
-    client_id = re.search(r'value="([^"]+)" size="60" data-testid="client/id"', created.content.decode()).group(1)
+    client_id = create_client(staff)
 
     hydra.stop()
     listing = staff.get(reverse("admin:oryauth_oauth2clientrecord_changelist"))
@@ -120,8 +126,7 @@ def test_the_list_says_when_hydra_cannot_be_read_and_a_client_page_is_a_503(hydr
 
 
 def test_a_delete_while_hydra_is_stopped_keeps_the_client(hydra: HydraWithFile, staff: Client) -> None:
-    created = staff.post(reverse("admin:oryauth_oauth2clientrecord_add"), form_data())
-    client_id = re.search(r'value="([^"]+)" size="60" data-testid="client/id"', created.content.decode()).group(1)
+    client_id = create_client(staff)
     delete_url = reverse("admin:oryauth_oauth2clientrecord_delete", args=[client_id])
     assert staff.get(delete_url).status_code == 200
     log_entries = LogEntry.objects.count()
