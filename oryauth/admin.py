@@ -51,7 +51,7 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
     actions = None
     save_as = False
     fieldsets = (
-        (None, {"fields": ("client_id", "client_name", "owner", "contacts")}),
+        (None, {"fields": ("client_id", "client_name", "owner", "contacts", "submission_id")}),
         (
             _("Flows"),
             {"fields": ("grant_types", "response_types", "scope", "audience", "skip_consent", "skip_logout_consent")},

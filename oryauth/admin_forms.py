@@ -8,10 +8,12 @@ Hydra did not accept.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from ory_client.models.o_auth2_client import OAuth2Client
 
@@ -165,6 +167,9 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
     tos_uri = forms.URLField(label=_("Terms of service URI"), required=False, assume_scheme="https")
     owner = forms.CharField(label=_("Owner"), required=False, max_length=255)
     contacts = LinesField(label=_("Contacts"), required=False, help_text=_("One per line, usually email addresses."))
+    # One random id per add form: a reloaded "client created" page re-sends
+    # the form, which must not create a second client with a second secret.
+    submission_id = forms.CharField(widget=forms.HiddenInput, required=False)
     metadata = forms.JSONField(
         label=_("Metadata (JSON)"),
         required=False,
@@ -189,6 +194,7 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
             self.fields["client_id"].disabled = True
             self.fields["client_id"].help_text = _("Assigned when the client was created.")
         if self.is_bound is False and self.hydra is None:
+            self.initial["submission_id"] = uuid.uuid4().hex
             self.initial.setdefault("grant_types", ["authorization_code", "refresh_token"])
             self.initial.setdefault("response_types", ["code"])
             self.initial.setdefault("scope", "openid offline_access email profile")
@@ -311,6 +317,10 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
             self.add_error(None, _unreachable_message(self.hydra_error))
             return
         values = hydra_values(self.cleaned_data)
+        submission_key = f"oryauth:client-create:{self.cleaned_data.get('submission_id')}"
+        if self.hydra is None and self.cleaned_data.get("submission_id") and not cache.add(submission_key, True, 86400):
+            self.add_error(None, _("This form was sent before and the client was created then (its secret was shown once). Find it in the client list."))
+            return
         try:
             if self.hydra is None:
                 definition = OAuth2Client.from_dict({**values, "client_id": self.cleaned_data["client_id"] or None})
@@ -322,6 +332,7 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
                     hydra_clients.update_client(self.hydra.client_id or "", changes, previous=current) if changes else self.hydra
                 )
         except OryError as exc:
+            cache.delete(submission_key)  # nothing was created: sending it again is fine
             self._add_hydra_error(exc)
 
     def _add_hydra_error(self, exc: OryError) -> None:

@@ -349,3 +349,15 @@ def test_the_list_shows_every_field_people_look_for(staff: Client, cleanup: list
     row = listing.content.decode()
     for shown in ("Billing app", client_id, "authorization_code<br>refresh_token", "https://billing.example.org/callback", "client_secret_post"):
         assert shown in row
+
+
+def test_sending_the_add_form_twice_creates_one_client(staff: Client, cleanup: list[str]) -> None:
+    token = staff.get(reverse(ADD)).context["adminform"].form.initial["submission_id"]
+    client_id, _ = create_through_admin(staff, cleanup, submission_id=token, client_name=f"Once {token}")
+
+    again = staff.post(reverse(ADD), form_data(submission_id=token, client_name=f"Once {token}"))
+
+    assert again.status_code == 200
+    assert "was sent before" in again.context["adminform"].form.non_field_errors()[0]
+    same_name = requests.get(f"{HYDRA_ADMIN}/admin/clients", params={"client_name": f"Once {token}"}, timeout=5).json()
+    assert [c["client_id"] for c in same_name] == [client_id]
