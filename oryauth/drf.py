@@ -20,7 +20,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
-from rest_framework.authentication import BaseAuthentication
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -51,6 +51,10 @@ class OryAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, OryCaller] | None:
         caller = _caller(request)
         if caller.is_authenticated:
+            if caller.via == "session_cookie":
+                # Browsers send cookies cross-site: unsafe methods need Django's
+                # CSRF token, as with DRF's SessionAuthentication.
+                SessionAuthentication().enforce_csrf(request)
             return user_of(caller), caller
         if caller.unavailable:
             if oryauth_settings().UNAVAILABLE_POLICY == "fail":

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -13,7 +14,7 @@ from rest_framework.views import APIView
 
 from oryauth.drf import HasScope, IsOryAuthenticated, OryAuthentication
 from oryauth.resolution import OryCaller
-from tests.integration.test_middleware import api_session_token, bearer, client_credentials_token
+from tests.integration.test_middleware import api_session_token, bearer, client_credentials_token, client_with_cookie, cookie_of
 from tests.integration.test_middleware import empty_cache  # noqa: F401 (autouse: every test starts with an empty cache)
 from tests.support.kratos import create_identity
 
@@ -22,6 +23,9 @@ class CallerView(APIView):
     authentication_classes = [OryAuthentication]
     permission_classes = [IsOryAuthenticated]
     renderer_classes = [JSONRenderer]
+
+    def post(self, request: Request) -> Response:
+        return self.get(request)
 
     def get(self, request: Request) -> Response:
         caller: OryCaller = request.auth
@@ -94,3 +98,14 @@ def test_token_with_the_required_scope_is_let_in(client: Any) -> None:
 
     assert response.status_code == 200
     assert response.json()["client_id"] == reporter.client_id
+
+
+def test_cookie_callers_need_a_csrf_token_for_unsafe_methods() -> None:
+    identity = create_identity()
+    browser = client_with_cookie(cookie_of(identity))
+    browser.handler.enforce_csrf_checks = True
+
+    assert browser.get("/caller").status_code == 200
+    assert browser.post("/caller").status_code == 403
+    api_client = Client(enforce_csrf_checks=True)
+    assert api_client.post("/caller", **bearer(api_session_token(identity))).status_code == 200
