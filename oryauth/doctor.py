@@ -15,6 +15,8 @@ from typing import Literal
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 from django.urls import NoReverseMatch, reverse
+from ory_client.models.accept_o_auth2_login_request import AcceptOAuth2LoginRequest
+from ory_client.models.reject_o_auth2_request import RejectOAuth2Request
 
 from . import ory
 from .conf import OryAuthSettings, oryauth_settings
@@ -44,8 +46,13 @@ def site_url_default(conf: OryAuthSettings | None = None) -> str:
     return "http://127.0.0.1:8000"
 
 
-def diagnose(site_url: str, conf: OryAuthSettings | None = None) -> list[Finding]:
-    """Every finding, in the order a person would fix them."""
+def diagnose(site_url: str, conf: OryAuthSettings | None = None, *, probe_sign_in: bool = False) -> list[Finding]:
+    """Every finding, in the order a person would fix them.
+
+    With `probe_sign_in`, the doctor also signs in the made-up subject
+    `oryauth-doctor-probe` at Hydra (no Kratos identity, no tokens: the consent
+    is rejected and the session revoked) to see where Hydra sends the consent
+    and logout steps, which it shows only to a signed-in browser."""
     conf = conf or oryauth_settings()
     site_url = site_url.rstrip("/")
     findings = list(_servers(conf))
@@ -55,7 +62,7 @@ def diagnose(site_url: str, conf: OryAuthSettings | None = None) -> list[Finding
     if "Hydra admin" in reachable:
         findings.extend(_site_client(conf))
     if "Hydra public" in reachable:
-        findings.extend(_hydra_ui_urls(conf, site_url))
+        findings.extend(_hydra_ui_urls(conf, site_url, probe_sign_in))
     if "Kratos public" in reachable:
         findings.extend(_kratos_ui_urls(site_url))
     return findings
@@ -246,8 +253,9 @@ def _page_finding(subject: str, location: str | None, expected: str, served: boo
     return Finding(level, subject, f"sends browsers to {shown}, expected {expected}{why}.", fix)
 
 
-def _hydra_ui_urls(conf: OryAuthSettings, site_url: str) -> Iterator[Finding]:
+def _hydra_ui_urls(conf: OryAuthSettings, site_url: str, probe_sign_in: bool) -> Iterator[Finding]:
     login, served = _expected(site_url, "oryauth_selfservice:login", "/login")
+    login_started: tuple[str, dict[str, str]] | None = None
     if conf.CLIENT_ID and conf.CLIENT_REDIRECT_URI:
         params = {
             "client_id": conf.CLIENT_ID,
@@ -258,21 +266,23 @@ def _hydra_ui_urls(conf: OryAuthSettings, site_url: str) -> Iterator[Finding]:
             "nonce": secrets.token_urlsafe(16),
         }
         try:
-            location = ory.redirect_location(ory.HYDRA_PUBLIC, "/oauth2/auth", params)
+            location, cookies = ory.browser_step(ory.HYDRA_PUBLIC, "/oauth2/auth", params)
         except OryError as exc:
             yield Finding("error", "Hydra login URL", f"a sign-in could not be started: {exc}")
         else:
-            error = parse_qs(urlsplit(location or "").query).get("error")
+            error = _query_value(location, "error")
             if error:
-                description = parse_qs(urlsplit(location or "").query).get("error_description", [""])[0]
                 yield Finding(
                     "error",
                     "Hydra login URL",
-                    f"starting a sign-in with the site's client fails: {error[0]} ({description}).",
+                    f"starting a sign-in with the site's client fails: {error} ({_query_value(location, 'error_description')}).",
                     "Fix the site client findings above first.",
                 )
             else:
-                yield _page_finding("Hydra login URL", location, login, served, f"Set urls.login in Hydra's config to {login}.")
+                finding = _page_finding("Hydra login URL", location, login, served, f"Set urls.login in Hydra's config to {login}.")
+                yield finding
+                if location and _query_value(location, "login_challenge"):
+                    login_started = (location, cookies)
     else:
         yield Finding("unverified", "Hydra login URL", f"no site client to start a sign-in with; it should be {login}.")
 
@@ -286,20 +296,64 @@ def _hydra_ui_urls(conf: OryAuthSettings, site_url: str) -> Iterator[Finding]:
     else:
         yield _page_finding("Hydra error URL", location, error_page, served, f"Set urls.error in Hydra's config to {error_page}.")
 
-    consent, _ = _expected(site_url, "oryauth_provider:consent", "/consent")
-    logout, _ = _expected(site_url, "oryauth_provider:logout", "/logout")
+    consent, consent_served = _expected(site_url, "oryauth_provider:consent", "/consent")
+    logout, logout_served = _expected(site_url, "oryauth_provider:logout", "/logout")
+    if probe_sign_in and login_started:
+        yield from _probe_consent_and_logout(*login_started, (consent, consent_served), (logout, logout_served))
+        return
+    why = "" if login_started else " (and the sign-in could not be started)"
     yield Finding(
         "unverified",
         "Hydra consent URL",
-        f"Hydra shows it only after someone signs in, and has no endpoint that reports its config; it should be {consent}.",
-        f"Check urls.consent in Hydra's config: {consent}",
+        f"Hydra shows it only to a signed-in browser{why}; it should be {consent}.",
+        f"Run with --probe-sign-in to check it, or check urls.consent in Hydra's config: {consent}",
     )
     yield Finding(
         "unverified",
         "Hydra logout URL",
-        f"Hydra uses it only for a browser with a Hydra session; it should be {logout}.",
-        f"Check urls.logout in Hydra's config: {logout}",
+        f"Hydra uses it only for a browser with a Hydra session{why}; it should be {logout}.",
+        f"Run with --probe-sign-in to check it, or check urls.logout in Hydra's config: {logout}",
     )
+
+
+PROBE_SUBJECT = "oryauth-doctor-probe"
+
+
+def _probe_consent_and_logout(
+    login_location: str, cookies: dict[str, str], consent: tuple[str, bool], logout: tuple[str, bool]
+) -> Iterator[Finding]:
+    """Accept the started sign-in for PROBE_SUBJECT, follow Hydra to the
+    consent step and to a logout, then reject both and revoke the session."""
+    admin = ory.hydra_admin()
+    try:
+        accepted = admin.accept_o_auth2_login_request(
+            _query_value(login_location, "login_challenge"),
+            AcceptOAuth2LoginRequest(subject=PROBE_SUBJECT, remember=True, remember_for=60),
+        )
+        consent_location, cookies = ory.browser_step(ory.HYDRA_PUBLIC, accepted.redirect_to, cookies=cookies)
+        yield _page_finding(
+            "Hydra consent URL", consent_location, *consent, f"Set urls.consent in Hydra's config to {consent[0]}."
+        )
+        if _query_value(consent_location, "consent_challenge"):
+            admin.reject_o_auth2_consent_request(
+                _query_value(consent_location, "consent_challenge"),
+                RejectOAuth2Request(error="access_denied", error_description="oryauth doctor probe"),
+            )
+        logout_location, _ = ory.browser_step(ory.HYDRA_PUBLIC, "/oauth2/sessions/logout", cookies=cookies)
+        yield _page_finding("Hydra logout URL", logout_location, *logout, f"Set urls.logout in Hydra's config to {logout[0]}.")
+        if _query_value(logout_location, "logout_challenge"):
+            admin.reject_o_auth2_logout_request(_query_value(logout_location, "logout_challenge"))
+    except OryError as exc:
+        yield Finding("error", "Sign-in probe", f"the probe sign-in failed half-way: {exc}", "Run the doctor again.")
+    finally:
+        try:
+            admin.revoke_o_auth2_login_sessions(subject=PROBE_SUBJECT)
+        except OryError:
+            pass  # the remembered session expires after 60 seconds anyway
+
+
+def _query_value(url: str | None, name: str) -> str:
+    return parse_qs(urlsplit(url or "").query).get(name, [""])[0]
 
 
 def _kratos_ui_urls(site_url: str) -> Iterator[Finding]:

@@ -228,17 +228,34 @@ def redirect_location(service: str, path: str, params: Mapping[str, str] | None 
     """GET a browser endpoint without following its redirect and return where
     it sends the browser (the Location header), or None when it does not
     redirect. The doctor uses it to see which UI URLs Kratos and Hydra use."""
+    return browser_step(service, path, params)[0]
+
+
+def browser_step(
+    service: str, path_or_url: str, params: Mapping[str, str] | None = None, cookies: Mapping[str, str] | None = None
+) -> tuple[str | None, dict[str, str]]:
+    """One step of a browser visit to a public endpoint: GET with `cookies`,
+    without following the redirect. Returns the Location (or None) and the
+    cookies with what the server set merged in. `path_or_url` may be an
+    absolute URL Ory sent back (a `redirect_to`), but only on this service."""
     client = _client_for(service)
-    url = client.configuration.host + path
+    base = client.configuration.host
+    if path_or_url.startswith(("http://", "https://")):
+        if not path_or_url.startswith(base + "/"):
+            raise OryProtocolError(service, f"refusing to follow a redirect away from {base}")
+        url = path_or_url
+    else:
+        url = base + path_or_url
     try:
-        response = requests.get(url, params=dict(params or {}), timeout=client.timeout, allow_redirects=False)
+        response = requests.get(
+            url, params=dict(params or {}), cookies=dict(cookies or {}), timeout=client.timeout, allow_redirects=False
+        )
     except requests.RequestException as exc:
         raise OryUnavailable(service, _describe_transport_error(exc)) from None
     if response.status_code >= 500:
         raise _error_from_status(service, response.status_code, response.content)
-    if response.is_redirect:
-        return response.headers.get("Location")
-    return None
+    location = response.headers.get("Location") if response.is_redirect else None
+    return location, {**dict(cookies or {}), **response.cookies.get_dict()}
 
 
 def is_ready(service: str) -> bool:

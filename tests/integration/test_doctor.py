@@ -75,6 +75,7 @@ def test_a_sound_setup_passes_and_says_what_it_could_not_verify(site_client: dic
         "[ok]           Hydra login URL: http://127.0.0.1:8000/login is this site's page",
         "[ok]           Kratos registration UI URL: http://127.0.0.1:8000/registration is this site's page",
         "[not verified] Hydra consent URL:",
+        "[not verified] Kratos settings UI URL:",
     ):
         assert line in output
 
@@ -140,11 +141,32 @@ class ReconfiguredServer(ThrowawayServer):
 @pytest.fixture
 def misdirected_hydra(tmp_path: Path) -> Iterator[ThrowawayServer]:
     server = ReconfiguredServer(
-        "hydra", 14474, 14475, tmp_path / "hydra.log", {"URLS_LOGIN": "http://127.0.0.1:9999/other-login"}
+        "hydra",
+        14474,
+        14475,
+        tmp_path / "hydra.log",
+        {
+            "URLS_LOGIN": "http://127.0.0.1:9999/other-login",
+            "URLS_CONSENT": "http://127.0.0.1:9999/other-consent",
+            "URLS_LOGOUT": "http://127.0.0.1:9999/other-logout",
+        },
     )
     server.start()
     yield server
     server.stop()
+
+
+def test_the_sign_in_probe_verifies_hydras_consent_and_logout_urls(site_client: dict[str, Any]) -> None:
+    output, failed = run_doctor(site_client, "--probe-sign-in")
+
+    assert not failed, output
+    assert "[ok]           Hydra consent URL: http://127.0.0.1:8000/consent is this site's page" in output
+    assert "[ok]           Hydra logout URL: http://127.0.0.1:8000/logout is this site's page" in output
+    # The probe leaves no consent behind for its made-up subject.
+    remembered = requests.get(
+        f"{HYDRA_ADMIN}/admin/oauth2/auth/sessions/consent", params={"subject": "oryauth-doctor-probe"}, timeout=5
+    )
+    assert remembered.json() == []
 
 
 def test_a_hydra_login_url_pointing_elsewhere_is_named(site_client: dict[str, Any], misdirected_hydra: ThrowawayServer) -> None:
@@ -164,6 +186,23 @@ def test_a_hydra_login_url_pointing_elsewhere_is_named(site_client: dict[str, An
         in output
     )
     assert "fix: Set urls.login in Hydra's config to http://127.0.0.1:8000/login." in output
+    assert "[not verified] Hydra consent URL" in output
+    assert "Run with --probe-sign-in to check it" in output
+
+
+def test_the_sign_in_probe_names_consent_and_logout_urls_pointing_elsewhere(
+    site_client: dict[str, Any], misdirected_hydra: ThrowawayServer
+) -> None:
+    oryauth = {**site_client, "HYDRA_PUBLIC_URL": misdirected_hydra.public_url, "HYDRA_ADMIN_URL": misdirected_hydra.admin_url}
+    with override_settings(ORYAUTH=oryauth):
+        ensure_client(site_client_definition())
+
+    output, failed = run_doctor(oryauth, "--probe-sign-in")
+
+    assert failed
+    assert "Hydra consent URL: sends browsers to http://127.0.0.1:9999/other-consent, expected http://127.0.0.1:8000/consent." in output
+    assert "Hydra logout URL: sends browsers to http://127.0.0.1:9999/other-logout, expected http://127.0.0.1:8000/logout." in output
+    assert "fix: Set urls.consent in Hydra's config to http://127.0.0.1:8000/consent." in output
 
 
 @pytest.fixture

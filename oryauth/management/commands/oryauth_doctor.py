@@ -23,11 +23,17 @@ class Command(BaseCommand):
             default=None,
             help="This site's origin as browsers reach it (default: the origin of ORYAUTH['CLIENT_REDIRECT_URI']).",
         )
+        parser.add_argument(
+            "--probe-sign-in",
+            action="store_true",
+            help="Also check Hydra's consent and logout URLs by signing in the made-up subject "
+            "'oryauth-doctor-probe' at Hydra (the consent is rejected, no token is issued, the session is revoked).",
+        )
 
-    def handle(self, *args: Any, site_url: str | None, **options: Any) -> None:
+    def handle(self, *args: Any, site_url: str | None, probe_sign_in: bool, **options: Any) -> None:
         site_url = site_url or site_url_default()
         self.stdout.write(f"oryauth doctor: checking Ory against this site ({site_url})\n")
-        findings = diagnose(site_url)
+        findings = diagnose(site_url, probe_sign_in=probe_sign_in)
         for finding in findings:
             self._print(finding)
         counts = {level: sum(f.level == level for f in findings) for level in LABELS}
