@@ -191,6 +191,12 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
         self.warnings: list[str] = []
         if self.hydra is not None:
             self.initial.update(initial_from_client(self.hydra))
+            # Values set outside this form (e.g. the jwt-bearer grant) stay
+            # choosable, so saving an unrelated field never drops them.
+            for name in ("grant_types", "response_types"):
+                field = self.fields[name]
+                known = {value for value, _label in field.choices}
+                field.choices = [*field.choices, *((v, v) for v in self.initial[name] if v not in known)]
             self.fields["client_id"].disabled = True
             self.fields["client_id"].help_text = _("Assigned when the client was created.")
         if self.is_bound is False and self.hydra is None:

@@ -361,3 +361,28 @@ def test_sending_the_add_form_twice_creates_one_client(staff: Client, cleanup: l
     assert "was sent before" in again.context["adminform"].form.non_field_errors()[0]
     same_name = requests.get(f"{HYDRA_ADMIN}/admin/clients", params={"client_name": f"Once {token}"}, timeout=5).json()
     assert [c["client_id"] for c in same_name] == [client_id]
+
+
+def test_a_grant_type_set_outside_the_form_survives_an_edit(staff: Client, cleanup: list[str]) -> None:
+    client_id = f"jwt-bearer-{uuid.uuid4().hex[:8]}"
+    jwt_bearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    hydra_cli(
+        "create", "oauth2-client", "-e", HYDRA_ADMIN, "--id", client_id, "--name", "Service",
+        "--grant-type", f"client_credentials,{jwt_bearer}", "--response-type", "",
+    )
+    cleanup.append(client_id)
+    page = staff.get(change_url(client_id))
+    assert page.context["adminform"].form.initial["grant_types"] == ["client_credentials", jwt_bearer]
+
+    response = staff.post(
+        change_url(client_id),
+        form_data(
+            client_id=client_id, client_name="Service v2", grant_types=["client_credentials", jwt_bearer], response_types=[],
+            redirect_uris="", post_logout_redirect_uris="",
+        ),
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    held = hydra_get(client_id)
+    assert held["client_name"] == "Service v2"
+    assert held["grant_types"] == ["client_credentials", jwt_bearer]
