@@ -1,6 +1,8 @@
 """Hydra's login challenge at `/login` against the real Hydra and Kratos."""
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -133,3 +135,20 @@ def test_decide_login_accepts_only_a_satisfying_session() -> None:
     assert decide_login(request("prompt=login"), session).refresh
     assert decide_login(request("acr_values=aal2"), session).aal == "aal2"
     assert not decide_login(request("scope=openid"), None).accept
+
+
+def test_registration_from_the_challenge_login_page_keeps_the_challenge(make_client) -> None:  # noqa: ANN001
+    client = make_client()
+    browser = Browser()
+    login_page = browser.open(authorize_url(client))
+    challenge = kratos_flow_query(login_page.visited[1])["login_challenge"]
+    link = re.search(r'href="(/registration\?[^"]+)"', login_page.text)
+    assert link, "the login page links to registration"
+
+    registration_page = browser.open(SITE + html.unescape(link.group(1)))
+
+    assert registration_page.url.startswith(f"{SITE}/registration?flow=")
+    flow = ory.kratos_frontend().get_registration_flow(
+        id=registration_page.query["flow"], cookie="; ".join(f"{c.name}={c.value}" for c in browser.http.cookies)
+    )
+    assert flow.oauth2_login_challenge == challenge
