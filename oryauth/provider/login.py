@@ -21,7 +21,6 @@ from urllib.parse import parse_qs, urlsplit
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from ory_client.models.accept_o_auth2_login_request import AcceptOAuth2LoginRequest
 from ory_client.models.o_auth2_login_request import OAuth2LoginRequest
-from ory_client.models.reject_o_auth2_request import RejectOAuth2Request
 from ory_client.models.session import Session
 
 from .. import ory
@@ -138,17 +137,6 @@ def accept_remembered_login(login_request: OAuth2LoginRequest) -> str:
     return accepted.redirect_to
 
 
-def reject_login(challenge: str, error: str, description: str) -> str:
-    """Reject with an OAuth2 error the client receives; Hydra's `redirect_to`."""
-    rejected = ask_hydra(
-        CHALLENGE,
-        ory.hydra_admin().reject_o_auth2_login_request,
-        challenge,
-        RejectOAuth2Request(error=error, error_description=description, status_code=400),
-    )
-    return rejected.redirect_to
-
-
 def kratos_login_url(challenge: str, decision: LoginDecision) -> str:
     """Kratos's browser login flow for this challenge."""
     return create_flow_url(
@@ -169,9 +157,6 @@ def answer_login_challenge(request: HttpRequest, challenge: str) -> str:
     decision = decide_login(login_request, session)
     if decision.accept and session is not None:
         return accept_login_with_session(challenge, session)
-    if "none" in set(_query(login_request).get("prompt", "").split()):
-        # The client asked us not to show anything: tell it so, per OIDC.
-        return reject_login(challenge, "login_required", "The end-user is not signed in.")
     return kratos_login_url(challenge, decision)
 
 
