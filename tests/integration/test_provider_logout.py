@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
+from oryauth.provider.logout import forget_remembered_logins
+
 from tests.integration.test_provider_support import (
     POST_LOGOUT,
     SITE,
@@ -105,3 +107,15 @@ def test_a_used_logout_challenge_follows_hydras_redirect(make_client) -> None:  
 
     assert again.status_code == 303
     assert again["Location"].startswith("http://127.0.0.1:4444/oauth2/sessions/logout")
+
+
+def test_forgetting_remembered_logins_makes_the_next_authorization_ask_kratos(make_client) -> None:  # noqa: ANN001
+    client = make_client("--skip-consent")
+    identity = create_identity()
+    browser = Browser(browser_login(identity))
+    assert browser.open(authorize_url(client)).path == "/callback"  # Hydra now remembers the login
+
+    forget_remembered_logins(identity.id)  # what a portal sign-out should call
+    browser.http.cookies.set("ory_kratos_session", None, domain="127.0.0.1")
+
+    assert next_authorization_asks_kratos(browser, client)
