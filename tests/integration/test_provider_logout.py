@@ -6,7 +6,6 @@ import pytest
 from django.test import override_settings
 
 from oryauth.provider.logout import forget_remembered_logins
-
 from tests.integration.test_provider_support import (
     POST_LOGOUT,
     SITE,
