@@ -7,6 +7,7 @@ copy is touched. Secrets are shown once and never stored.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin, messages
@@ -23,12 +24,27 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import hydra_clients
-from .admin_forms import OAuth2ClientForm
+from .admin_forms import OAuth2ClientForm, initial_from_client
 from .errors import OryError
 from .models import OAuth2ClientRecord, ScopeClaim
 from .provider.claims import ClaimRule, known_trait_paths, missing_trait_paths
 
 LIFESPAN_DESCRIPTION = _("Empty fields use Hydra's configured defaults (ttl.* in hydra.yml).")
+
+
+def _attach_display_values(record: OAuth2ClientRecord, client: Any) -> None:
+    """Staff with only the view permission see the form's fields read-only;
+    Django's admin reads those from the object, so the client's values that
+    are not columns of the record are attached to it (never saved)."""
+    columns = {field.name for field in OAuth2ClientRecord._meta.fields}
+    for name, value in initial_from_client(client).items():
+        if name in columns:
+            continue
+        if isinstance(value, list):
+            value = "\n".join(value)
+        elif isinstance(value, dict):
+            value = json.dumps(value, sort_keys=True)
+        setattr(record, name, value)
 
 
 @admin.register(OAuth2ClientRecord)
@@ -125,8 +141,16 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
             return None
         record = hydra_clients.record_client(client)
         record.hydra = client
+        _attach_display_values(record, client)
         request._oryauth_client_record = (object_id, record)  # type: ignore[attr-defined]
         return record
+
+    def get_fieldsets(self, request: HttpRequest, obj: OAuth2ClientRecord | None = None) -> Any:
+        if obj is None:
+            return self.fieldsets
+        # submission_id only guards the add form against being sent twice.
+        first, *rest = self.fieldsets
+        return ((first[0], {**first[1], "fields": tuple(f for f in first[1]["fields"] if f != "submission_id")}), *rest)
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None

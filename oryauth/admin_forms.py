@@ -350,6 +350,13 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
 
 
 def _unreachable_message(exc: OryError) -> str:
+    if isinstance(exc, OryUnavailable) and "timeout" in exc.reason:
+        # A request that timed out may still have reached Hydra: say so honestly.
+        return str(
+            _("Hydra did not answer in time (%(reason)s). Django's copy was not changed; open the client again to "
+              "see whether Hydra applied the change before it stopped answering.")
+            % {"reason": exc}
+        )
     return str(
         _("Hydra could not be asked (%(reason)s). Nothing was changed; your input is kept, save again when Hydra is back.")
         % {"reason": exc}

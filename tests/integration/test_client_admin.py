@@ -386,3 +386,23 @@ def test_a_grant_type_set_outside_the_form_survives_an_edit(staff: Client, clean
     held = hydra_get(client_id)
     assert held["client_name"] == "Service v2"
     assert held["grant_types"] == ["client_credentials", jwt_bearer]
+
+
+def test_staff_with_only_the_view_permission_see_hydras_values_and_cannot_change_them(cleanup: list[str], staff: Client) -> None:
+    client_id, _ = create_through_admin(staff, cleanup)
+    viewer = Client()
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename="view_oauth2clientrecord"))
+    viewer.force_login(user)
+
+    page = viewer.get(change_url(client_id))
+
+    assert page.status_code == 200
+    readonly = re.findall(r'<div class="readonly">(.*?)</div>', page.content.decode(), re.S)
+    assert "openid offline_access email" in readonly
+    assert "billing@example.org<br>ops@example.org" in readonly
+    assert "billing-team" in readonly
+    assert viewer.post(change_url(client_id), form_data(client_id=client_id, client_name="x")).status_code == 403
+    assert viewer.post(reverse("admin:oryauth_oauth2clientrecord_rotate", args=[client_id])).status_code == 403
+    assert viewer.post(reverse("admin:oryauth_oauth2clientrecord_delete", args=[client_id]), {"post": "yes"}).status_code == 403
+    assert hydra_get(client_id)["client_name"] == "Billing app"

@@ -212,3 +212,12 @@ def test_closest_names_the_registered_uri_someone_probably_meant() -> None:
     registered = ["http://127.0.0.1:8000/auth/callback", "https://other.example.org/x"]
     assert hydra_clients.closest("http://127.0.0.1:8000/auth/callback/", registered) == registered[0]
     assert hydra_clients.closest("x", []) is None
+
+
+def test_a_timeout_is_not_claimed_to_have_changed_nothing_in_hydra(hydra: FakeHydraAdmin) -> None:
+    hydra.error = OryUnavailable("Hydra admin", "no answer within the timeout")
+
+    errors = errors_of(valid())
+
+    assert "did not answer in time" in errors["__all__"][0]
+    assert "open the client again" in errors["__all__"][0]
