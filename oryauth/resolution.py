@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import re
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -229,6 +231,8 @@ def forget_credentials_of(request: HttpRequest) -> None:
     keys = [credential.cache_key for credential in credentials_of(request, conf)]
     if keys:
         caches[conf.CACHE_ALIAS].delete_many(keys)
+    for key in keys:
+        _local_callers.pop(key, None)
     caller = getattr(request, "ory", None)
     if isinstance(caller, OryCaller):
         _user_rows.pop((caller.user_id, caller.identity_id), None)
@@ -245,14 +249,14 @@ def resolve(credential: Credential) -> OryCaller:
     caching = conf.SESSION_CACHE_TTL > 0 or conf.NEGATIVE_CACHE_TTL > 0
     key = credential.cache_key
     if caching:
-        cached = _usable(cache.get(key))
+        cached = _cache_get(cache, key)
         if cached is not None:
             return cached
 
     def ask_ory() -> OryCaller:
         if caching:
             # Another request may have filled the cache while we waited our turn.
-            cached = _usable(cache.get(key))
+            cached = _cache_get(cache, key)
             if cached is not None:
                 return cached
         try:
@@ -262,7 +266,7 @@ def resolve(credential: Credential) -> OryCaller:
             return OryCaller(via=credential.kind, problem="unavailable")
         ttl = _cache_seconds(caller, conf)
         if ttl > 0:
-            cache.set(key, caller, ttl)
+            _cache_set(cache, key, caller, ttl)
         return caller
 
     return _single_flight(key, ask_ory, wait=2 * float(conf.HTTP_TIMEOUT) + 1)
@@ -362,11 +366,44 @@ def _user_for_subject(subject: str, conf: OryAuthSettings) -> Any:
 
 
 # --- Cache -------------------------------------------------------------------------
+# The shared cache (CACHE_ALIAS) holds (version, pickled OryCaller). This
+# process keeps the caller it unpickled for each version, so a warm request
+# reads a few bytes and unpickles nothing big (measured: most of a warm
+# request's cost otherwise). The shared cache stays the authority: an entry
+# deleted or replaced there is seen by every process on its next request.
+_local_callers: dict[str, tuple[str, OryCaller]] = {}
+_MAX_LOCAL_CALLERS = 10_000
 
 
-def _usable(cached: Any) -> OryCaller | None:
-    if not isinstance(cached, OryCaller):
+def _cache_get(cache: Any, key: str) -> OryCaller | None:
+    entry = cache.get(key)
+    if not (isinstance(entry, tuple) and len(entry) == 2):
+        _local_callers.pop(key, None)
         return None
+    version, payload = entry
+    local = _local_callers.get(key)
+    if local is not None and local[0] == version:
+        return _usable(local[1])
+    caller = pickle.loads(payload)
+    if not isinstance(caller, OryCaller):
+        return None
+    _keep_local(key, version, caller)
+    return _usable(caller)
+
+
+def _cache_set(cache: Any, key: str, caller: OryCaller, ttl: int) -> None:
+    version = secrets.token_hex(8)
+    cache.set(key, (version, pickle.dumps(caller, pickle.HIGHEST_PROTOCOL)), ttl)
+    _keep_local(key, version, caller)
+
+
+def _keep_local(key: str, version: str, caller: OryCaller) -> None:
+    if len(_local_callers) >= _MAX_LOCAL_CALLERS:
+        _local_callers.clear()  # a crude bound: the shared cache refills it
+    _local_callers[key] = (version, caller)
+
+
+def _usable(cached: OryCaller) -> OryCaller | None:
     if cached.expires_at is not None and cached.expires_at <= datetime.now(timezone.utc):
         return None  # cache backends round TTLs; expiry is authoritative
     return cached

@@ -2,6 +2,7 @@
 the `oryauth.ory` boundary (no network)."""
 from __future__ import annotations
 
+import pickle
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -323,3 +324,34 @@ def test_the_default_middleware_settings_pass_the_checks() -> None:
     from oryauth.checks import check_middleware_settings
 
     assert check_middleware_settings() == []
+
+
+# --- Several processes share one cache ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_entry_deleted_by_another_process_is_not_served_from_this_ones_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    whoami = StubWhoami(a_session())
+    monkeypatch.setattr(ory, "whoami", whoami)
+    through_middleware(RequestFactory().get("/", HTTP_X_SESSION_TOKEN=SESSION_TOKEN))
+
+    # Another web process signs the browser out: it deletes the shared entry only.
+    caches["default"].delete(Credential("session_token", SESSION_TOKEN).cache_key)
+    through_middleware(RequestFactory().get("/", HTTP_X_SESSION_TOKEN=SESSION_TOKEN))
+
+    assert len(whoami.calls) == 2
+
+
+@pytest.mark.django_db
+def test_an_entry_replaced_by_another_process_is_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ory, "whoami", StubWhoami(a_session()))
+    through_middleware(RequestFactory().get("/", HTTP_X_SESSION_TOKEN=SESSION_TOKEN))
+
+    # Another process found the session revoked and cached the refusal.
+    refused = OryCaller(via="session_token", problem="invalid")
+    key = Credential("session_token", SESSION_TOKEN).cache_key
+    caches["default"].set(key, ("another-version", pickle.dumps(refused)), 5)
+    request = RequestFactory().get("/", HTTP_X_SESSION_TOKEN=SESSION_TOKEN)
+    through_middleware(request)
+
+    assert request.ory.problem == "invalid"
