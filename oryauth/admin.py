@@ -156,9 +156,8 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         extra_context = dict(extra_context or {})
-        record = None
-        if request.method == "GET":
-            record = self.get_object(request, unquote(object_id))
+        # Asked once per request: get_object keeps the answer for super() below.
+        record = self.get_object(request, unquote(object_id))
         if record is not None and getattr(record, "hydra", None) is not None:
             extra_context["cli_command"] = hydra_clients.cli_create_command(record.hydra)
             extra_context["lifespans_command"] = hydra_clients.lifespans_command(record.hydra)

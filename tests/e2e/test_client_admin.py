@@ -81,6 +81,22 @@ def test_staff_create_a_client_and_see_its_secret_exactly_once(page: Page) -> No
             page.go_back()
         page.wait_for_load_state()
         expect(page.get_by_test_id("client/secret")).to_have_count(0)
+        # Hydra's refusal comes back on the field it is about.
+        page.goto(f"/admin/oryauth/oauth2clientrecord/{client_id}/change/")
+        page.select_option("#id_subject_type", "pairwise")
+        page.click("input[name=_continue]")
+        expect(page.locator(".errorlist")).to_contain_text("Subject type pairwise is not supported")
+        screenshot(page, "client-admin-hydra-refusal")
+
+        # Rotating shows a new secret, once, after a confirmation.
+        page.get_by_test_id("client/rotate-link").click()
+        screenshot(page, "client-admin-rotate-confirm")
+        page.get_by_test_id("client/rotate-confirm").click()
+        rotated = page.get_by_test_id("client/secret").input_value()
+        assert rotated != secret
+        expect(page.get_by_test_id("client/secret-warning")).to_contain_text("The previous secret has stopped working.")
+        screenshot(page, "client-admin-secret-rotated")
+
         page.goto(f"/admin/oryauth/oauth2clientrecord/?q={name.split()[1]}")
         expect(page.locator("#result_list")).to_contain_text(name)
         assert secret not in page.content()
