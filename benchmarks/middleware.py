@@ -1,6 +1,6 @@
 """How much oryauth's middleware costs per request, against the real stack.
 
-    .venv/bin/python benchmarks/middleware.py [--requests 2000] [--rps-requests 300]
+    .venv/bin/python benchmarks/middleware.py [--requests 2000] [--rps-requests 500]
 
 Needs Kratos and Hydra up (`make ory-up`). Uses a throwaway SQLite database,
 the demo site's settings and middleware, and one small view that reads
