@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import hydra_clients
-from .admin_forms import OAuth2ClientForm, initial_from_client
+from .admin_forms import OAuth2ClientForm
 from .errors import OryError
 from .models import OAuth2ClientRecord, ScopeClaim
 from .provider.claims import ClaimRule, known_trait_paths, missing_trait_paths
@@ -37,7 +37,7 @@ def _attach_display_values(record: OAuth2ClientRecord, client: Any) -> None:
     Django's admin reads those from the object, so the client's values that
     are not columns of the record are attached to it (never saved)."""
     columns = {field.name for field in OAuth2ClientRecord._meta.fields}
-    for name, value in initial_from_client(client).items():
+    for name, value in hydra_clients.initial_from_client(client).items():
         if name in columns:
             continue
         if isinstance(value, list):
@@ -106,7 +106,8 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
     # --- reading: always from Hydra ----------------------------------------
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        if request.method == "GET":
+        # Only for staff who may see the list: the others get Django's 403 below.
+        if request.method == "GET" and self.has_view_or_change_permission(request):
             try:
                 hydra_clients.sync_client_records()
             except OryError as exc:

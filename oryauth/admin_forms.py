@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ory_client.models.o_auth2_client import OAuth2Client
 
 from . import hydra_clients
+from .hydra_clients import hydra_values, initial_from_client
 from .errors import OryError, OryRejected, OryUnavailable
 from .models import OAuth2ClientRecord
 
@@ -41,32 +42,6 @@ AUTH_METHOD_CHOICES = [
     ("none", _("none — public client (browser or native app with PKCE), no secret")),
 ]
 SUBJECT_TYPE_CHOICES = [("public", "public"), ("pairwise", "pairwise")]
-
-# Form fields holding one value per line; Hydra holds them as lists.
-LIST_FIELDS = ("redirect_uris", "post_logout_redirect_uris", "audience", "allowed_cors_origins", "contacts")
-# Form fields Hydra holds as plain strings.
-TEXT_FIELDS = (
-    "client_name",
-    "scope",
-    "token_endpoint_auth_method",
-    "subject_type",
-    "owner",
-    "client_uri",
-    "logo_uri",
-    "policy_uri",
-    "tos_uri",
-    "jwks_uri",
-)
-MANAGED_FIELDS = (
-    *TEXT_FIELDS,
-    "grant_types",
-    "response_types",
-    *LIST_FIELDS,
-    "skip_consent",
-    "skip_logout_consent",
-    "metadata",
-    *hydra_clients.LIFESPAN_FIELDS,
-)
 
 # Go durations, the format Hydra stores lifespans in ("1h", "30m", "1h30m0s").
 GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
@@ -425,35 +400,3 @@ def redirect_uri_warnings(uris: list[str]) -> list[str]:
                     )
                 )
     return warnings
-
-
-def initial_from_client(client: OAuth2Client) -> dict[str, Any]:
-    """The form's values for a client as Hydra holds it."""
-    values: dict[str, Any] = {"client_id": client.client_id or ""}
-    for name in TEXT_FIELDS:
-        values[name] = getattr(client, name) or ""
-    for name in LIST_FIELDS:
-        values[name] = list(getattr(client, name) or [])
-    values["grant_types"] = list(client.grant_types or [])
-    values["response_types"] = list(client.response_types or [])
-    values["skip_consent"] = bool(client.skip_consent)
-    values["skip_logout_consent"] = bool(client.skip_logout_consent)
-    values["metadata"] = client.metadata or {}
-    for name in hydra_clients.LIFESPAN_FIELDS:
-        values[name] = getattr(client, name) or None
-    return values
-
-
-def hydra_values(cleaned: dict[str, Any]) -> dict[str, Any]:
-    """The Hydra client fields the form manages, from cleaned form values."""
-    values: dict[str, Any] = {}
-    for name in TEXT_FIELDS:
-        values[name] = cleaned.get(name) or ""
-    for name in (*LIST_FIELDS, "grant_types", "response_types"):
-        values[name] = list(cleaned.get(name) or [])
-    values["skip_consent"] = bool(cleaned.get("skip_consent"))
-    values["skip_logout_consent"] = bool(cleaned.get("skip_logout_consent"))
-    values["metadata"] = cleaned.get("metadata") or {}
-    for name in hydra_clients.LIFESPAN_FIELDS:
-        values[name] = cleaned.get(name) or None
-    return values

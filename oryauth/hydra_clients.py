@@ -59,15 +59,20 @@ def ensure_client(definition: OAuth2Client) -> tuple[OAuth2Client, bool]:
 
 
 def list_clients(page_size: int = 250) -> list[OAuth2Client]:
-    """Every client Hydra has, following its pagination."""
-    clients: list[OAuth2Client] = []
+    """Every client Hydra has, following its pagination.
+
+    Hydra pages by offset, so a client created or deleted while the pages are
+    read shifts the rest: a client may come twice (kept once here) or, rarely,
+    be missed until the next read."""
+    clients: dict[str, OAuth2Client] = {}
     page_token: str | None = None
     while True:
         response = ory.hydra_admin().list_o_auth2_clients_with_http_info(page_size=page_size, page_token=page_token)
-        clients.extend(response.data or [])
+        for client in response.data or []:
+            clients[client.client_id or ""] = client
         page_token = _next_page_token(response.headers or {})
         if not page_token:
-            return clients
+            return list(clients.values())
 
 
 def _next_page_token(headers: dict[str, str]) -> str | None:
@@ -225,6 +230,58 @@ def lifespans_command(client: OAuth2Client, admin_url: str | None = None) -> str
         f"curl -X PUT {shlex.quote(url)} \\\n  -H 'Content-Type: application/json' \\\n"
         f"  -d {shlex.quote(json.dumps(lifespans, sort_keys=True))}"
     )
+
+
+# --- A client as flat values (what the admin form and the CLI edit) -------------
+
+# Client fields edited as one value per line; Hydra holds them as lists.
+LIST_FIELDS = ("redirect_uris", "post_logout_redirect_uris", "audience", "allowed_cors_origins", "contacts")
+# Client fields Hydra holds as plain strings.
+TEXT_FIELDS = (
+    "client_name",
+    "scope",
+    "token_endpoint_auth_method",
+    "subject_type",
+    "owner",
+    "client_uri",
+    "logo_uri",
+    "policy_uri",
+    "tos_uri",
+    "jwks_uri",
+)
+
+
+def initial_from_client(client: OAuth2Client) -> dict[str, Any]:
+    """A client as flat values (lists, strings, booleans), the shape the admin
+    form edits; `hydra_values` is the way back."""
+    values: dict[str, Any] = {"client_id": client.client_id or ""}
+    for name in TEXT_FIELDS:
+        values[name] = getattr(client, name) or ""
+    for name in LIST_FIELDS:
+        values[name] = list(getattr(client, name) or [])
+    values["grant_types"] = list(client.grant_types or [])
+    values["response_types"] = list(client.response_types or [])
+    values["skip_consent"] = bool(client.skip_consent)
+    values["skip_logout_consent"] = bool(client.skip_logout_consent)
+    values["metadata"] = client.metadata or {}
+    for name in LIFESPAN_FIELDS:
+        values[name] = getattr(client, name) or None
+    return values
+
+
+def hydra_values(cleaned: dict[str, Any]) -> dict[str, Any]:
+    """The client fields oryauth edits, from flat values (e.g. a cleaned form)."""
+    values: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        values[name] = cleaned.get(name) or ""
+    for name in (*LIST_FIELDS, "grant_types", "response_types"):
+        values[name] = list(cleaned.get(name) or [])
+    values["skip_consent"] = bool(cleaned.get("skip_consent"))
+    values["skip_logout_consent"] = bool(cleaned.get("skip_logout_consent"))
+    values["metadata"] = cleaned.get("metadata") or {}
+    for name in LIFESPAN_FIELDS:
+        values[name] = cleaned.get(name) or None
+    return values
 
 
 # --- Django's copy of the client list (OAuth2ClientRecord) ---------------------
