@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from . import hydra_clients
@@ -29,7 +30,7 @@ from .errors import OryError
 from .models import OAuth2ClientRecord, ScopeClaim
 from .provider.claims import ClaimRule, known_trait_paths, missing_trait_paths
 
-LIFESPAN_DESCRIPTION = _("Empty fields use Hydra's configured defaults (ttl.* in hydra.yml).")
+LIFESPAN_DESCRIPTION = gettext_lazy("Empty fields use Hydra's configured defaults (ttl.* in hydra.yml).")
 
 
 def _attach_display_values(record: OAuth2ClientRecord, client: Any) -> None:
@@ -69,32 +70,32 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("client_id", "client_name", "owner", "contacts", "submission_id")}),
         (
-            _("Flows"),
+            gettext_lazy("Flows"),
             {"fields": ("grant_types", "response_types", "scope", "audience", "skip_consent", "skip_logout_consent")},
         ),
-        (_("Redirects"), {"fields": ("redirect_uris", "post_logout_redirect_uris", "allowed_cors_origins")}),
-        (_("Authentication"), {"fields": ("token_endpoint_auth_method", "jwks_uri", "subject_type")}),
-        (_("Shown to people"), {"fields": ("client_uri", "logo_uri", "policy_uri", "tos_uri"), "classes": ("collapse",)}),
-        (_("Metadata"), {"fields": ("metadata",), "classes": ("collapse",)}),
+        (gettext_lazy("Redirects"), {"fields": ("redirect_uris", "post_logout_redirect_uris", "allowed_cors_origins")}),
+        (gettext_lazy("Authentication"), {"fields": ("token_endpoint_auth_method", "jwks_uri", "subject_type")}),
+        (gettext_lazy("Shown to people"), {"fields": ("client_uri", "logo_uri", "policy_uri", "tos_uri"), "classes": ("collapse",)}),
+        (gettext_lazy("Metadata"), {"fields": ("metadata",), "classes": ("collapse",)}),
         (
-            _("Token lifespans"),
+            gettext_lazy("Token lifespans"),
             {"fields": hydra_clients.LIFESPAN_FIELDS, "classes": ("collapse",), "description": LIFESPAN_DESCRIPTION},
         ),
     )
 
-    @admin.display(description=_("grant types"))
+    @admin.display(description=gettext_lazy("grant types"))
     def grant_types_shown(self, record: OAuth2ClientRecord) -> str:
         return format_html_join(mark_safe("<br>"), "{}", ((grant,) for grant in record.grant_types)) or "-"
 
-    @admin.display(description=_("auth method"), ordering="token_endpoint_auth_method")
+    @admin.display(description=gettext_lazy("auth method"), ordering="token_endpoint_auth_method")
     def auth_method_shown(self, record: OAuth2ClientRecord) -> str:
         return record.token_endpoint_auth_method
 
-    @admin.display(description=_("created"), ordering="created_in_hydra")
+    @admin.display(description=gettext_lazy("created"), ordering="created_in_hydra")
     def created_shown(self, record: OAuth2ClientRecord) -> str:
         return record.created_in_hydra.strftime("%Y-%m-%d") if record.created_in_hydra else "-"
 
-    @admin.display(description=_("redirect URIs"))
+    @admin.display(description=gettext_lazy("redirect URIs"))
     def redirect_uris_shown(self, record: OAuth2ClientRecord) -> str:
         # Long URIs are cut in the list (the full ones are on the client page).
         return format_html_join(
@@ -125,6 +126,8 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
         When Hydra cannot be asked, a POST still gets the record (with
         `hydra_error`) so the form can say so and keep the input; a GET raises,
         and the error page middleware shows a 503 with a retry link."""
+        if not self.has_view_or_change_permission(request):
+            return super().get_object(request, object_id, from_field)  # Django answers 403; Hydra is not asked
         cached = getattr(request, "_oryauth_client_record", None)
         if cached is not None and cached[0] == object_id:
             return cached[1]  # change_view asked already in this request
@@ -252,11 +255,11 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
 
     def rotate_secret_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """GET asks for confirmation; POST sets a new secret in Hydra and shows it once."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         record = self.get_object(request, unquote(object_id))
         if record is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_change_permission(request, record):
-            raise PermissionDenied
         change_url = reverse("admin:oryauth_oauth2clientrecord_change", args=[quote(record.client_id)])
         if getattr(record, "hydra_error", None) is not None:
             messages.error(request, _("Hydra could not be asked (%(error)s). Nothing was changed.") % {"error": record.hydra_error})

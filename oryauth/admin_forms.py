@@ -321,7 +321,8 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
             self.add_error(None, _unreachable_message(exc))
             return
         message = _("Hydra refused the change: %(reason)s") % {"reason": exc.message or exc.error_id or exc.status}
-        self.add_error(field_for_hydra_error(exc) if field_for_hydra_error(exc) in self.fields else None, message)
+        field = field_for_hydra_error(exc)
+        self.add_error(field if field in self.fields else None, message)
 
 
 def _unreachable_message(exc: OryError) -> str:
