@@ -371,6 +371,18 @@ def _kratos_ui_urls(site_url: str) -> Iterator[Finding]:
             served,
             f"Set selfservice.flows.{flow}.ui_url in Kratos's config to {expected} (and enable the flow).",
         )
+    error_page, served = _expected(site_url, "oryauth_selfservice:error", "/error")
+    # A return_to outside Kratos's allow list makes Kratos show its error page.
+    try:
+        location = ory.redirect_location(
+            ory.KRATOS_PUBLIC, "/self-service/login/browser", {"return_to": "https://oryauth-doctor.invalid/"}
+        )
+    except OryError as exc:
+        yield Finding("error", "Kratos error UI URL", f"Kratos could not be asked: {exc}")
+    else:
+        yield _page_finding(
+            "Kratos error UI URL", location, error_page, served, f"Set selfservice.flows.error.ui_url in Kratos's config to {error_page}."
+        )
     settings_page, _ = _expected(site_url, "oryauth_selfservice:settings", "/settings")
     yield Finding(
         "unverified",

@@ -74,6 +74,7 @@ def test_a_sound_setup_passes_and_says_what_it_could_not_verify(site_client: dic
         "[ok]           Client secret: Hydra accepts ORYAUTH['CLIENT_SECRET']",
         "[ok]           Hydra login URL: http://127.0.0.1:8000/login is this site's page",
         "[ok]           Kratos registration UI URL: http://127.0.0.1:8000/registration is this site's page",
+        "[ok]           Kratos error UI URL: http://127.0.0.1:8000/error is this site's page",
         "[not verified] Hydra consent URL:",
         "[not verified] Kratos settings UI URL:",
     ):
@@ -212,7 +213,10 @@ def misdirected_kratos(tmp_path: Path) -> Iterator[ThrowawayServer]:
         14483,
         14484,
         tmp_path / "kratos.log",
-        {"SELFSERVICE_FLOWS_REGISTRATION_UI_URL": "http://127.0.0.1:8000/signup"},
+        {
+            "SELFSERVICE_FLOWS_REGISTRATION_UI_URL": "http://127.0.0.1:8000/signup",
+            "SELFSERVICE_FLOWS_ERROR_UI_URL": "http://127.0.0.1:9999/oops",
+        },
     )
     server.start()
     yield server
@@ -222,11 +226,13 @@ def misdirected_kratos(tmp_path: Path) -> Iterator[ThrowawayServer]:
 def test_a_kratos_ui_url_pointing_elsewhere_is_named(site_client: dict[str, Any], misdirected_kratos: ThrowawayServer) -> None:
     oryauth = {**site_client, "KRATOS_PUBLIC_URL": misdirected_kratos.public_url, "KRATOS_ADMIN_URL": misdirected_kratos.admin_url}
 
-    finding = findings(oryauth)["Kratos registration UI URL"]
+    all_findings = findings(oryauth)
+    finding = all_findings["Kratos registration UI URL"]
 
     assert finding.level == "error"
     assert finding.detail == "sends browsers to http://127.0.0.1:8000/signup, expected http://127.0.0.1:8000/registration."
     assert "selfservice.flows.registration.ui_url" in finding.fix
+    assert all_findings["Kratos error UI URL"].detail.startswith("sends browsers to http://127.0.0.1:9999/oops,")
 
 
 def test_an_unreachable_server_is_an_error_and_its_dependent_checks_are_skipped(site_client: dict[str, Any]) -> None:
