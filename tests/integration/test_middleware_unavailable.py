@@ -3,6 +3,7 @@ recovers as soon as Kratos answers again. A private Kratos on spare ports is
 stopped and frozen; the shared stack keeps serving the other tests."""
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +22,17 @@ pytestmark = pytest.mark.django_db
 TIMEOUT = 1.0
 
 
+def free_port() -> int:
+    """A port nobody listens on now (fixed ports collide when two test runs
+    on one machine start their throwaway servers at the same time)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
 def kratos(tmp_path: Path) -> Iterator[ThrowawayServer]:
-    server = ThrowawayServer("kratos", 24433, 24434, tmp_path / "kratos.log")
+    server = ThrowawayServer("kratos", free_port(), free_port(), tmp_path / "kratos.log")
     server.start()
     yield server
     server.stop()
