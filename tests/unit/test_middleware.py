@@ -355,3 +355,21 @@ def test_an_entry_replaced_by_another_process_is_read_again(monkeypatch: pytest.
     through_middleware(request)
 
     assert request.ory.problem == "invalid"
+
+
+# --- Authentication backend ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@override_settings(AUTHENTICATION_BACKENDS=["oryauth.backends.OryBackend"])
+def test_the_backend_authenticates_a_request_by_its_ory_credential(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.contrib.auth import authenticate
+
+    session = a_session()
+    monkeypatch.setattr(ory, "whoami", StubWhoami(session))
+    request = RequestFactory().get("/", HTTP_X_SESSION_TOKEN=SESSION_TOKEN)
+
+    user = authenticate(request)
+
+    assert user is not None and user.email == session.identity.traits["email"]
+    assert authenticate(request, username=user.get_username(), password="anything") is None
