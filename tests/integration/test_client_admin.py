@@ -95,11 +95,10 @@ def create_through_admin(staff: Client, cleanup: list[str], **overrides: Any) ->
     assert response.status_code == 200, response.content[:2000]
     assert "no-store" in response["Cache-Control"]
     page = response.content.decode()
-    client_id = re.search(r'data-testid="client/id" value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)" size="60" data-testid="client/id"', page
-    )
+    client_id = re.search(r'value="([^"]+)" size="60" data-testid="client/id"', page)
     assert client_id, page
     secret = re.search(r'value="([^"]+)" size="60" autocomplete="off" spellcheck="false" data-testid="client/secret"', page)
+    assert secret or 'data-testid="client/no-secret"' in page
     cleanup.append(client_id.group(1))
     return client_id.group(1), secret.group(1) if secret else ""
 
@@ -406,3 +405,14 @@ def test_staff_with_only_the_view_permission_see_hydras_values_and_cannot_change
     assert viewer.post(reverse("admin:oryauth_oauth2clientrecord_rotate", args=[client_id])).status_code == 403
     assert viewer.post(reverse("admin:oryauth_oauth2clientrecord_delete", args=[client_id]), {"post": "yes"}).status_code == 403
     assert hydra_get(client_id)["client_name"] == "Billing app"
+
+
+def test_a_public_client_is_created_without_a_secret_and_cannot_be_rotated(staff: Client, cleanup: list[str]) -> None:
+    client_id, secret = create_through_admin(staff, cleanup, token_endpoint_auth_method="none")
+
+    assert secret == ""
+    assert hydra_get(client_id)["token_endpoint_auth_method"] == "none"
+    page = staff.get(change_url(client_id)).content.decode()
+    assert 'data-testid="client/rotate-link"' not in page
+    refused = staff.post(reverse("admin:oryauth_oauth2clientrecord_rotate", args=[client_id]), follow=True)
+    assert "has no secret to rotate" in refused.content.decode()
