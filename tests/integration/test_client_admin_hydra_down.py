@@ -22,6 +22,7 @@ from django.urls import reverse
 from oryauth.models import OAuth2ClientRecord
 from tests.factories import UserFactory
 from tests.integration.test_client_admin import form_data
+from tests.integration.test_provider_support import spare_port
 from tests.support.stack import BIN_DIR, hydra_cli
 from tests.support.throwaway import ThrowawayServer
 
@@ -49,7 +50,8 @@ class HydraWithFile(ThrowawayServer):
 
 @pytest.fixture
 def hydra(tmp_path: Path) -> Iterator[HydraWithFile]:
-    server = HydraWithFile(14464, 14465, tmp_path / "hydra.log", tmp_path / "hydra.sqlite")
+    # Free ports: fixed ones collide when two test runs start their throwaway servers at once.
+    server = HydraWithFile(spare_port(), spare_port(), tmp_path / "hydra.log", tmp_path / "hydra.sqlite")
     server.start()
     oryauth = {**settings.ORYAUTH, "HYDRA_PUBLIC_URL": server.public_url, "HYDRA_ADMIN_URL": server.admin_url, "HTTP_TIMEOUT": 2.0}
     with override_settings(ORYAUTH=oryauth):

@@ -20,6 +20,7 @@ from django.test import override_settings
 
 from oryauth.doctor import Finding, diagnose
 from oryauth.hydra_clients import ensure_client, site_client_definition
+from tests.integration.test_provider_support import spare_port
 from tests.support.stack import HYDRA_ADMIN, REPO
 from tests.support.throwaway import ThrowawayServer
 
@@ -143,8 +144,8 @@ class ReconfiguredServer(ThrowawayServer):
 def misdirected_hydra(tmp_path: Path) -> Iterator[ThrowawayServer]:
     server = ReconfiguredServer(
         "hydra",
-        14474,
-        14475,
+        spare_port(),
+        spare_port(),
         tmp_path / "hydra.log",
         {
             "URLS_LOGIN": "http://127.0.0.1:9999/other-login",
@@ -210,8 +211,8 @@ def test_the_sign_in_probe_names_consent_and_logout_urls_pointing_elsewhere(
 def misdirected_kratos(tmp_path: Path) -> Iterator[ThrowawayServer]:
     server = ReconfiguredServer(
         "kratos",
-        14483,
-        14484,
+        spare_port(),
+        spare_port(),
         tmp_path / "kratos.log",
         {
             "SELFSERVICE_FLOWS_REGISTRATION_UI_URL": "http://127.0.0.1:8000/signup",
