@@ -221,3 +221,31 @@ def test_a_timeout_is_not_claimed_to_have_changed_nothing_in_hydra(hydra: FakeHy
 
     assert "did not answer in time" in errors["__all__"][0]
     assert "open the client again" in errors["__all__"][0]
+
+
+class FakeHydraForUpdates:
+    """Accepts patches; refuses the lifespans call, like a Hydra that went away half-way."""
+
+    def __init__(self) -> None:
+        self.patches: list[dict[str, Any]] = []
+
+    def patch_o_auth2_client(self, client_id: str, operations: list[Any]) -> OAuth2Client:
+        self.patches.append({op.path.lstrip("/"): op.value for op in operations})
+        return OAuth2Client(client_id=client_id)
+
+    def set_o_auth2_client_lifespans(self, client_id: str, lifespans: Any) -> OAuth2Client:
+        raise OryUnavailable("Hydra admin", "connection refused (is the server running?)")
+
+
+def test_a_save_that_fails_half_way_undoes_its_first_half(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHydraForUpdates()
+    monkeypatch.setattr(ory, "hydra_admin", lambda: fake)
+
+    with pytest.raises(OryUnavailable):
+        hydra_clients.update_client(
+            "app",
+            {"client_name": "New", "authorization_code_grant_access_token_lifespan": "1h"},
+            previous={"client_name": "Old", "authorization_code_grant_access_token_lifespan": None},
+        )
+
+    assert fake.patches == [{"client_name": "New"}, {"client_name": "Old"}]
