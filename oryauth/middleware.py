@@ -13,8 +13,8 @@ Add after Django's AuthenticationMiddleware::
 Who the caller is, and the cache that makes asking cheap, live in
 `oryauth.resolution`. This class only applies the answer:
 
-- a valid credential sets `request.user` (the person's Django user, loaded
-  lazily; anonymous for a machine's client_credentials token);
+- a valid credential sets `request.user` (the person's Django user;
+  anonymous for a machine's client_credentials token);
 - an invalid or malformed header credential (Bearer, X-Session-Token) makes
   the caller anonymous, whatever Django session came with it;
 - an invalid cookie, or no credential, leaves Django's own session login
