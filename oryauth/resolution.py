@@ -20,7 +20,8 @@ Cache: Django's cache framework (`CACHE_ALIAS`), keyed by a SHA-256 of the
 credential (never the credential itself), for `SESSION_CACHE_TTL` seconds but
 never past the session's or token's expiry; rejected credentials for
 `NEGATIVE_CACHE_TTL`. An unreachable Ory is never cached, so recovery is seen
-on the next request.
+on the next request. The mechanics (per-process copies, one call at a time)
+are in `oryauth.caller_cache`.
 
 Access tokens from `client_credentials` (Hydra sets `sub` to the client id)
 have no person behind them: the caller is authenticated (`is_authenticated`,
@@ -32,11 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
 import re
-import secrets
-import threading
-import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -44,10 +41,9 @@ from typing import Any, Literal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpRequest
 
-from . import ory
+from . import caller_cache, ory
 from .conf import OryAuthSettings, oryauth_settings
 from .errors import OryError, OryRejected, OryUnavailable
 from .identities import IdentityClaims, LoginRejected, provision_user
@@ -191,34 +187,16 @@ def user_of(caller: OryCaller) -> Any:
     the cache period is over, like a session revoked at Kratos."""
     if not caller.is_authenticated or caller.user_id is None:
         return AnonymousUser()
-    User = get_user_model()
-    row = _user_rows.get((caller.user_id, caller.identity_id))
-    if row is not None and row[0] > time.monotonic():
-        user = User.from_db(DEFAULT_DB_ALIAS, row[1], row[2])  # a fresh instance per request
-    else:
-        user = User._default_manager.filter(pk=caller.user_id).first()
+    user = caller_cache.remembered_user(caller.user_id, caller.identity_id)
+    if user is None:
+        user = get_user_model()._default_manager.filter(pk=caller.user_id).first()
         if user is not None:
             _remember_user(user, caller.identity_id)
     return user if user is not None and user.is_active else AnonymousUser()
 
 
-# This process's copies of the rows of recently seen users:
-# (pk, identity id) -> (until, field names, values). Kept out of the shared
-# cache: unpickling a model costs more than the rest of a warm request's
-# authentication.
-_user_rows: dict[tuple[Any, str], tuple[float, list[str], list[Any]]] = {}
-_MAX_USER_ROWS = 10_000
-
-
 def _remember_user(user: Any, identity_id: str) -> None:
-    if len(_user_rows) >= _MAX_USER_ROWS:
-        now = time.monotonic()
-        expired = [key for key, row in list(_user_rows.items()) if row[0] <= now]
-        for key in expired or list(_user_rows)[: _MAX_USER_ROWS // 2]:
-            _user_rows.pop(key, None)
-    names = [f.attname for f in user._meta.concrete_fields]
-    until = time.monotonic() + max(int(oryauth_settings().SESSION_CACHE_TTL), 0)
-    _user_rows[(user.pk, identity_id)] = (until, names, [getattr(user, name) for name in names])
+    caller_cache.remember_user(user, identity_id, int(oryauth_settings().SESSION_CACHE_TTL))
 
 
 def forget_credentials_of(request: HttpRequest) -> None:
@@ -228,14 +206,10 @@ def forget_credentials_of(request: HttpRequest) -> None:
     from the cache (other processes sharing the cache see it too).
     """
     conf = oryauth_settings()
-    keys = [credential.cache_key for credential in credentials_of(request, conf)]
-    if keys:
-        caches[conf.CACHE_ALIAS].delete_many(keys)
-    for key in keys:
-        _local_callers.pop(key, None)
+    caller_cache.forget(caches[conf.CACHE_ALIAS], (c.cache_key for c in credentials_of(request, conf)))
     caller = getattr(request, "ory", None)
     if isinstance(caller, OryCaller):
-        _user_rows.pop((caller.user_id, caller.identity_id), None)
+        caller_cache.forget_user(caller.user_id, caller.identity_id)
         del request.ory
 
 
@@ -266,10 +240,10 @@ def resolve(credential: Credential) -> OryCaller:
             return OryCaller(via=credential.kind, problem="unavailable")
         ttl = _cache_seconds(caller, conf)
         if ttl > 0:
-            _cache_set(cache, key, caller, ttl)
+            caller_cache.write(cache, key, caller, ttl)
         return caller
 
-    return _single_flight(key, ask_ory, wait=2 * float(conf.HTTP_TIMEOUT) + 1)
+    return caller_cache.single_flight(key, ask_ory, wait=2 * float(conf.HTTP_TIMEOUT) + 1)
 
 
 # --- Asking Ory ------------------------------------------------------------------
@@ -366,41 +340,11 @@ def _user_for_subject(subject: str, conf: OryAuthSettings) -> Any:
 
 
 # --- Cache -------------------------------------------------------------------------
-# The shared cache (CACHE_ALIAS) holds (version, pickled OryCaller). This
-# process keeps the caller it unpickled for each version, so a warm request
-# reads a few bytes and unpickles nothing big (measured: most of a warm
-# request's cost otherwise). The shared cache stays the authority: an entry
-# deleted or replaced there is seen by every process on its next request.
-_local_callers: dict[str, tuple[str, OryCaller]] = {}
-_MAX_LOCAL_CALLERS = 10_000
 
 
 def _cache_get(cache: Any, key: str) -> OryCaller | None:
-    entry = cache.get(key)
-    if not (isinstance(entry, tuple) and len(entry) == 2):
-        _local_callers.pop(key, None)
-        return None
-    version, payload = entry
-    local = _local_callers.get(key)
-    if local is not None and local[0] == version:
-        return _usable(local[1])
-    caller = pickle.loads(payload)
-    if not isinstance(caller, OryCaller):
-        return None
-    _keep_local(key, version, caller)
-    return _usable(caller)
-
-
-def _cache_set(cache: Any, key: str, caller: OryCaller, ttl: int) -> None:
-    version = secrets.token_hex(8)
-    cache.set(key, (version, pickle.dumps(caller, pickle.HIGHEST_PROTOCOL)), ttl)
-    _keep_local(key, version, caller)
-
-
-def _keep_local(key: str, version: str, caller: OryCaller) -> None:
-    if len(_local_callers) >= _MAX_LOCAL_CALLERS:
-        _local_callers.clear()  # a crude bound: the shared cache refills it
-    _local_callers[key] = (version, caller)
+    cached = caller_cache.read(cache, key)
+    return _usable(cached) if isinstance(cached, OryCaller) else None
 
 
 def _usable(cached: OryCaller) -> OryCaller | None:
@@ -416,39 +360,3 @@ def _cache_seconds(caller: OryCaller, conf: OryAuthSettings) -> int:
     if caller.expires_at is not None:
         ttl = min(ttl, int((caller.expires_at - datetime.now(timezone.utc)).total_seconds()))
     return ttl
-
-
-# --- One call per credential at a time ------------------------------------------------
-
-
-class _Flight:
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.result: OryCaller | None = None
-
-
-_flights: dict[str, _Flight] = {}
-_flights_lock = threading.Lock()
-
-
-def _single_flight(key: str, compute: Any, *, wait: float) -> OryCaller:
-    """Run `compute` once for concurrent callers with the same key in this
-    process; the others wait (at most `wait` seconds) and share its result."""
-    with _flights_lock:
-        flight = _flights.get(key)
-        leader = flight is None
-        if leader:
-            flight = _flights[key] = _Flight()
-    assert flight is not None
-    if not leader:
-        if flight.done.wait(timeout=wait) and flight.result is not None:
-            return flight.result
-        return compute()  # the leader failed or hung: ask ourselves
-    try:
-        flight.result = compute()
-        return flight.result
-    finally:
-        with _flights_lock:
-            _flights.pop(key, None)
-        flight.done.set()
-
