@@ -65,8 +65,11 @@ done
 "$repo/tools/ory/build.sh" || fail "building the Ory servers failed (see the Go output above). Check that Go and gcc are installed and that the Go module proxy is reachable."
 [[ -x "$python" ]] || fail "no Python at $python: run 'make venv' first (or set PYTHON)."
 
-kratos_dsn="sqlite://$run_dir/kratos.sqlite?_fk=true&mode=rwc"
-hydra_dsn="sqlite://$run_dir/hydra.sqlite?_fk=true&mode=rwc"
+# WAL lets readers and a writer work side by side; without it parallel test
+# traffic makes Hydra answer 500 "database is locked".
+sqlite_options="_fk=true&mode=rwc&_journal_mode=WAL&_busy_timeout=10000"
+kratos_dsn="sqlite://$run_dir/kratos.sqlite?$sqlite_options"
+hydra_dsn="sqlite://$run_dir/hydra.sqlite?$sqlite_options"
 
 echo "ory-up: migrating databases in $run_dir"
 (cd "$config_dir" && DSN="$kratos_dsn" "$bin_dir/kratos" migrate sql -e --yes -c kratos.yml >"$run_dir/kratos-migrate.log" 2>&1) \
