@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from ory_client.models.o_auth2_consent_request import OAuth2ConsentRequest
 
 from ..pages import problem_page
+from ..resolution import forget_credentials_of
 from . import consent as consent_steps
 from . import logout as logout_steps
 from .challenges import (
@@ -88,6 +89,14 @@ def _consent_context(consent_request: OAuth2ConsentRequest) -> dict[str, Any]:
     }
 
 
+def _accept_logout(request: HttpRequest, challenge: str) -> HttpResponse:
+    destination = logout_steps.accept_logout(challenge)
+    # Hydra ends the Kratos session once the browser follows `destination`;
+    # the answer cached for this browser's session must not outlive it.
+    forget_credentials_of(request)
+    return _redirect(destination)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def logout(request: HttpRequest) -> HttpResponse:
@@ -98,13 +107,13 @@ def logout(request: HttpRequest) -> HttpResponse:
         logout_request = logout_steps.get_logout_request(challenge)
         if request.method == "GET":
             if logout_steps.logout_can_be_skipped(logout_request):
-                return _redirect(logout_steps.accept_logout(challenge))
+                return _accept_logout(request, challenge)
             return render(
                 request, "oryauth/provider/logout.html", {"client_name": client_display_name(logout_request.client)}
             )
         action = request.POST.get("action")
         if action == "yes":
-            return _redirect(logout_steps.accept_logout(challenge))
+            return _accept_logout(request, challenge)
         if action != "no":
             return _unknown_action(request)
         destination = logout_steps.reject_logout(logout_request)

@@ -10,6 +10,7 @@ per submission; the `default` group (csrf_token, identifier) goes into each.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -233,9 +234,20 @@ def _mark_secondary_buttons(nodes: list[Node]) -> tuple[Node, ...]:
     return tuple(marked)
 
 
-def flow_ui(ui: UiContainer) -> FlowUi:
-    """The renderable form(s) of a flow's `ui` container."""
-    nodes = [node_from_ui_node(n) for n in ui.nodes]
+def _prefilled(node: Node, prefill: Mapping[str, str]) -> Node:
+    # Never a secret: a password field is always typed by the person.
+    if node.kind == "field" and node.input_type != "password" and not node.value and prefill.get(node.name):
+        return replace(node, value=prefill[node.name])
+    return node
+
+
+def flow_ui(ui: UiContainer, prefill: Mapping[str, str] | None = None) -> FlowUi:
+    """The renderable form(s) of a flow's `ui` container.
+
+    `prefill` gives values for fields Kratos left empty, by node name (e.g.
+    the identifier from an OAuth2 client's `login_hint`).
+    """
+    nodes = [_prefilled(node_from_ui_node(n), prefill or {}) for n in ui.nodes]
     default = [n for n in nodes if n.group == "default"]
     forms: list[NodeForm] = []
     for group in _sorted_groups(nodes):

@@ -21,10 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import ory
 from ..conf import oryauth_settings
-from ..errors import OryRejected, OryUnavailable
+from ..errors import OryError, OryRejected, OryUnavailable
 from ..pages import error_page_for, problem_page
-from ..provider.login import handle_login_challenge
-from ..resolution import forget_credentials_of
+from ..provider.login import handle_login_challenge, login_hint
+from ..provider.logout import forget_remembered_logins
+from ..resolution import caller_of, forget_credentials_of
 from ..sessions import ory_cookie_header
 from . import error_pages
 from .browser_urls import FlowType, create_flow_url
@@ -99,7 +100,9 @@ def _link(name: str, **params: str | None) -> str:
 def _page_context(flow_type: FlowType, flow: Any) -> dict[str, Any]:
     """What every flow template gets: the flow, its forms, and cross links
     that keep `return_to` and the OAuth2 login challenge."""
-    ui = flow_ui(flow.ui)
+    # Kratos v1.3 does not fill the identifier from the OIDC login_hint itself.
+    hint = login_hint(flow) if flow_type == "login" else ""
+    ui = flow_ui(flow.ui, prefill={"identifier": hint})
     return_to = getattr(flow, "return_to", None) or ""
     challenge = oauth2_login_challenge(flow)
     requested_aal = getattr(flow, "requested_aal", None)  # enums in ory-client
@@ -208,5 +211,18 @@ def signout(request: HttpRequest) -> HttpResponse:
                                       "in a moment."), detail=str(exc), retry_url=home)
     # Anything this site caches about the Kratos session must be forgotten
     # here, before the browser leaves for Kratos's logout URL.
+    identity_id = caller_of(request).identity_id
     forget_credentials_of(request)
+    if identity_id:
+        _end_remembered_oauth2_logins(identity_id)
     return _redirect(logout_flow.logout_url)
+
+
+def _end_remembered_oauth2_logins(identity_id: str) -> None:
+    """Kratos's logout does not tell Hydra: without this, an OAuth2 client
+    could sign the person in again without a password while Hydra still
+    remembers the login. A Hydra outage must not block signing out of Kratos."""
+    try:
+        forget_remembered_logins(identity_id)
+    except OryError as exc:
+        logger.warning("Signed out of Kratos, but Hydra's remembered logins could not be ended: %s", exc)

@@ -26,11 +26,11 @@ from tests.integration.test_provider_support import (
     create_client,
     ensure_standard_claim_mappings,
     introspect,
-    spare_port,
     verified_id_token_claims,
 )
 from tests.support.kratos import TestIdentity, browser_login, create_identity
 from tests.support.stack import BIN_DIR, HYDRA_ADMIN, HYDRA_PUBLIC, hydra_cli
+from tests.support.throwaway import spare_port
 
 SITE = "http://127.0.0.1:8000"
 

@@ -22,9 +22,8 @@ from django.urls import reverse
 from oryauth.models import OAuth2ClientRecord
 from tests.factories import UserFactory
 from tests.integration.test_client_admin import form_data
-from tests.integration.test_provider_support import spare_port
 from tests.support.stack import BIN_DIR, hydra_cli
-from tests.support.throwaway import ThrowawayServer
+from tests.support.throwaway import ThrowawayServer, spare_port
 
 pytestmark = pytest.mark.django_db
 

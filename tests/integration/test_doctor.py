@@ -20,9 +20,8 @@ from django.test import override_settings
 
 from oryauth.doctor import Finding, diagnose
 from oryauth.hydra_clients import ensure_client, site_client_definition
-from tests.integration.test_provider_support import spare_port
 from tests.support.stack import HYDRA_ADMIN, REPO
-from tests.support.throwaway import ThrowawayServer
+from tests.support.throwaway import ThrowawayServer, spare_port
 
 SITE = "http://127.0.0.1:8000"
 

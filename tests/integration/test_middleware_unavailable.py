@@ -3,7 +3,6 @@ recovers as soon as Kratos answers again. A private Kratos on spare ports is
 stopped and frozen; the shared stack keeps serving the other tests."""
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,24 +14,16 @@ from django.test import Client, override_settings
 from tests.integration.test_middleware import api_session_token, bearer, client_with_cookie, me
 from tests.integration.test_middleware import empty_cache  # noqa: F401 (autouse: every test starts with an empty cache)
 from tests.support.kratos import create_identity
-from tests.support.throwaway import ThrowawayServer
+from tests.support.throwaway import ThrowawayServer, spare_port
 
 pytestmark = pytest.mark.django_db
 
 TIMEOUT = 1.0
 
 
-def free_port() -> int:
-    """A port nobody listens on now (fixed ports collide when two test runs
-    on one machine start their throwaway servers at the same time)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def kratos(tmp_path: Path) -> Iterator[ThrowawayServer]:
-    server = ThrowawayServer("kratos", free_port(), free_port(), tmp_path / "kratos.log")
+    server = ThrowawayServer("kratos", spare_port(), spare_port(), tmp_path / "kratos.log")
     server.start()
     yield server
     server.stop()

@@ -20,11 +20,10 @@ from tests.integration.test_provider_support import (
     Browser,
     authorize_url,
     create_client,
-    spare_port,
 )
 from tests.support.kratos import browser_login, create_identity
 from tests.support.stack import KRATOS_PUBLIC
-from tests.support.throwaway import ThrowawayServer
+from tests.support.throwaway import ThrowawayServer, spare_port
 
 pytestmark = pytest.mark.django_db
 

@@ -116,6 +116,7 @@ def test_login_hint_is_offered_to_the_login_page(make_client) -> None:  # noqa: 
         id=page.query["flow"], cookie="; ".join(f"{c.name}={c.value}" for c in browser.http.cookies)
     )
     assert login_hint(flow) == "ada@example.org"
+    assert 'name="identifier"' in page.text and 'value="ada@example.org"' in page.text
 
 
 def test_decide_login_accepts_only_a_satisfying_session() -> None:

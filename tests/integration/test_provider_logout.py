@@ -118,3 +118,23 @@ def test_forgetting_remembered_logins_makes_the_next_authorization_ask_kratos(ma
     browser.http.cookies.set("ory_kratos_session", None, domain="127.0.0.1")
 
     assert next_authorization_asks_kratos(browser, client)
+
+
+def test_signing_out_of_the_portal_also_ends_the_logins_hydra_remembers(make_client) -> None:  # noqa: ANN001
+    client = make_client("--skip-consent")
+    browser, _ = signed_in_at(client)  # Hydra now remembers this login (PROVIDER_REMEMBER_LOGIN)
+
+    browser.open(f"{SITE}/signout", method="POST", data={})
+
+    assert not browser.has_kratos_session()
+    assert next_authorization_asks_kratos(browser, client)
+
+
+def test_after_a_logout_through_hydra_the_site_forgets_the_cached_session_at_once(make_client) -> None:  # noqa: ANN001
+    client = make_client("--skip-consent")
+    browser, _ = signed_in_at(client)
+    assert 'data-testid="home/signed-in"' in browser.open(f"{SITE}/").text  # the answer is now cached
+
+    browser.submit(hydra_logout(browser), action="yes")
+
+    assert 'data-testid="home/signed-out"' in browser.open(f"{SITE}/").text

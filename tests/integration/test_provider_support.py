@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import json
 import secrets
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,12 +45,6 @@ class OAuthClient:
     id: str
     secret: str
     name: str
-
-
-def spare_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def create_client(

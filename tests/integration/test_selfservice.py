@@ -19,7 +19,7 @@ from django.test import Client, override_settings
 
 from tests.support.kratos import browser_login, create_identity
 from tests.support.stack import HYDRA_ADMIN, HYDRA_PUBLIC, KRATOS_PUBLIC, hydra_cli
-from tests.support.throwaway import ThrowawayServer
+from tests.support.throwaway import ThrowawayServer, spare_port
 
 # The site's middleware links Kratos identities to Django users, and the
 # restart guard keeps its count in the Django session.
@@ -151,7 +151,7 @@ def test_settings_flow_without_the_session_sends_the_browser_to_sign_in() -> Non
 def short_lived_kratos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ThrowawayServer]:
     """A private Kratos whose login flows expire after one second."""
     monkeypatch.setenv("SELFSERVICE_FLOWS_LOGIN_LIFESPAN", "1s")
-    server = ThrowawayServer("kratos", 24433, 24434, tmp_path / "kratos.log")
+    server = ThrowawayServer("kratos", spare_port(), spare_port(), tmp_path / "kratos.log")
     server.start()
     with override_settings(ORYAUTH={"KRATOS_PUBLIC_URL": server.public_url}):
         yield server

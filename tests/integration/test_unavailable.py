@@ -14,14 +14,14 @@ from django.test import override_settings
 
 from oryauth import ory
 from oryauth.errors import OryUnavailable
-from tests.support.throwaway import ThrowawayServer
+from tests.support.throwaway import ThrowawayServer, spare_port
 
 TIMEOUT = 1.0
 
 
 @pytest.fixture
 def kratos(tmp_path: Path) -> Iterator[ThrowawayServer]:
-    server = ThrowawayServer("kratos", 14433, 14434, tmp_path / "kratos.log")
+    server = ThrowawayServer("kratos", spare_port(), spare_port(), tmp_path / "kratos.log")
     server.start()
     with override_settings(ORYAUTH={"KRATOS_PUBLIC_URL": server.public_url, "HTTP_TIMEOUT": TIMEOUT}):
         yield server

@@ -22,6 +22,8 @@ DEFAULT_PASSWORD = "a long and unguessable passphrase 42"
 
 @dataclass(frozen=True)
 class TestIdentity:
+    __test__ = False  # a helper record, not a test class for pytest to collect
+
     id: str
     email: str
     password: str

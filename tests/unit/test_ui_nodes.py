@@ -81,6 +81,16 @@ def test_login_form_has_labelled_identifier_and_password_and_a_method_button() -
     assert (button["type"], button["value"]) == ("submit", "password")
 
 
+def test_prefill_fills_an_empty_field_but_never_a_password_or_a_value_kratos_sent() -> None:
+    soup = rendered(flow_ui(recorded_flow("login_wrong_password").ui,
+                            prefill={"identifier": "hint@example.org", "password": "never"}))
+
+    assert soup.select_one("input[name=identifier]")["value"] != "hint@example.org"  # Kratos's own value wins
+    assert "value" not in soup.select_one("input[name=password]").attrs
+    fresh = rendered(flow_ui(recorded_flow("login").ui, prefill={"identifier": "hint@example.org"}))
+    assert fresh.select_one("input[name=identifier]")["value"] == "hint@example.org"
+
+
 def test_wrong_password_message_is_shown_with_its_kratos_id_and_error_style() -> None:
     ui = flow_ui(recorded_flow("login_wrong_password").ui)
     html = render_to_string("oryauth/selfservice/_messages.html", {"messages_list": ui.messages})
