@@ -14,6 +14,7 @@ with `?login_challenge=` and no `?flow=`. Three outcomes:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -42,6 +43,12 @@ AMR_FOR_METHOD = {
     "passkey": "hwk",
     "oidc": "fed",
 }
+
+
+# `max_age` as Hydra reads it (Go's ParseInt: ASCII digits, int64). Anything
+# else Hydra ignores, and so do we: `str.isdigit` would let "²" or a
+# 5,000-digit number through to `int()`, which raises.
+MAX_AGE_PATTERN = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ def decide_login(login_request: OAuth2LoginRequest, session: Session | None, now
     if "login" in prompts:
         return LoginDecision(accept=False, refresh=True, reason="prompt=login")
     max_age = query.get("max_age", "")
-    if max_age.isdigit():
+    if MAX_AGE_PATTERN.fullmatch(max_age):
         now = now or dt.datetime.now(dt.timezone.utc)
         authenticated_at = session.authenticated_at or session.issued_at
         if authenticated_at is None or (now - authenticated_at).total_seconds() > int(max_age):

@@ -153,3 +153,15 @@ def test_registration_from_the_challenge_login_page_keeps_the_challenge(make_cli
         id=registration_page.query["flow"], cookie="; ".join(f"{c.name}={c.value}" for c in browser.http.cookies)
     )
     assert flow.oauth2_login_challenge == challenge
+
+
+@pytest.mark.parametrize("max_age", ["²", "٣", "1" * 5000])
+def test_a_max_age_hydra_cannot_read_is_ignored_not_a_server_error(make_client, max_age) -> None:  # noqa: ANN001
+    # Hydra passes such a max_age through in request_url and ignores it itself.
+    client = make_client()
+    browser, _ = signed_in_browser()
+    browser.site.raise_request_exception = False
+
+    page = browser.open(authorize_url(client, max_age=max_age))
+
+    assert page.path == "/consent" and page.status == 200
