@@ -19,8 +19,16 @@ def ory_cookie_header(request: HttpRequest) -> str:
     return "; ".join(
         f"{key}={value}"
         for key, value in request.COOKIES.items()
-        if key == name or key.startswith("ory_kratos_") or key.startswith("csrf_token")
+        if (key == name or key.startswith("ory_kratos_") or key.startswith("csrf_token")) and _sendable(key, value)
     )
+
+
+def _sendable(key: str, value: str) -> bool:
+    """Kratos sets only ASCII cookies. Anything else (a browser may send any
+    bytes) is not Kratos's and cannot go into an HTTP header: forwarding it
+    would crash the request instead of leaving the caller anonymous."""
+    pair = key + value
+    return pair.isascii() and pair.isprintable()
 
 
 def kratos_session(request: HttpRequest) -> Session | None:

@@ -414,6 +414,19 @@ def test_huge_and_non_ascii_credentials_are_refused_without_asking_ory(upstream:
     assert upstream.total == 0
 
 
+def test_a_non_ascii_cookie_beside_a_valid_session_cookie_is_not_forwarded_and_the_person_is_signed_in(
+    identity: KratosIdentity,
+) -> None:
+    # Another cookie under Kratos's prefix (set by anyone on the domain) with bytes
+    # no HTTP header to Kratos can carry must not crash every page of the site.
+    client = Client(HTTP_COOKIE=f"ory_kratos_session={cookie_of(identity)}; ory_kratos_other={as_sent('jäger€')}")
+
+    response = me(client)
+
+    assert response.status_code == 200
+    assert response.json()["identity_id"] == identity.id
+
+
 def test_a_bad_header_credential_is_not_rescued_by_a_valid_cookie(identity: KratosIdentity) -> None:
     response = me(client_with_cookie(cookie_of(identity)), **bearer("ory_st_" + "A" * 32))
 

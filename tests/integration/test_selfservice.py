@@ -118,6 +118,17 @@ def test_garbage_or_unknown_flow_id_starts_a_new_flow_with_a_message(flow_id: st
     assert flash_messages(response) == ["That page is no longer valid, so we started a new one. Please try again."]
 
 
+@pytest.mark.parametrize("page", ["/login", "/settings"])
+def test_non_ascii_ory_cookies_are_not_forwarded_and_the_page_answers_without_an_error(page: str) -> None:
+    # What a WSGI server hands Django for UTF-8 bytes a browser sent (PEP 3333: latin-1).
+    garbage = "jäger€".encode().decode("latin-1")
+    client = Client(HTTP_COOKIE=f"ory_kratos_session={garbage}; csrf_token_x={garbage}", raise_request_exception=False)
+
+    response = client.get(page, {"flow": str(uuid.uuid4())})
+
+    assert response.status_code == 303
+
+
 def test_someone_elses_flow_starts_a_new_flow_with_a_message() -> None:
     flow_id = kratos_flow(requests.Session(), "registration")
 
