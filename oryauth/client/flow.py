@@ -244,7 +244,9 @@ def finish_sign_out(request: HttpRequest, state: str | None) -> bool:
     """On the post-logout page: True when Hydra came back with the state this
     browser's sign-out started with (used once)."""
     expected = request.session.pop(LOGOUT_STATE_SESSION_KEY, None)
-    return bool(expected and state and secrets.compare_digest(expected, state))
+    # Bytes: compare_digest raises TypeError on non-ASCII str, and `state` is
+    # whatever the query string says.
+    return bool(expected and state and secrets.compare_digest(expected.encode(), state.encode()))
 
 
 def _revoke_quietly(tokens: RelyingPartyTokens) -> None:

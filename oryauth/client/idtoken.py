@@ -160,7 +160,9 @@ def check_claims(
     if issued > now + leeway:
         raise IdTokenInvalid("issued_in_future", f"issued {int(issued - now)} seconds in the future (clock skew?)")
 
-    if nonce is not None and not hmac.compare_digest(str(claims.get("nonce") or ""), nonce):
+    # Bytes: compare_digest raises TypeError on non-ASCII str, and the nonce
+    # claim echoes whatever the authorization request carried.
+    if nonce is not None and not hmac.compare_digest(str(claims.get("nonce") or "").encode(), nonce.encode()):
         raise IdTokenInvalid("wrong_nonce", "the nonce is not the one this sign-in started with")
 
     if "at_hash" in claims and access_token is not None:

@@ -54,6 +54,15 @@ def test_logout_of_a_site_only_user_goes_to_the_post_logout_page(client: Client,
     assert "_auth_user_id" not in client.session
 
 
+def test_the_post_logout_page_treats_a_non_ascii_state_as_foreign(client: Client) -> None:
+    session = client.session
+    session["oryauth_client_logout_state"] = "sent-by-this-site"
+    session.save()
+    response = client.get("/auth/logged-out", {"state": "é"})
+    assert response.status_code == 302
+    assert "oryauth_client_logout_state" not in client.session
+
+
 def relying_party_check_ids(**oryauth: object) -> list[str]:
     with override_settings(ORYAUTH=oryauth):
         return sorted(m.id for m in checks.run_checks() if m.id and m.id.startswith("oryauth.E01"))

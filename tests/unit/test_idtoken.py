@@ -107,6 +107,13 @@ def test_a_single_audience_with_a_foreign_azp_is_refused(hydra: FakeHydra) -> No
     assert caught.value.reason == "wrong_azp"
 
 
+def test_a_non_ascii_nonce_is_refused_as_wrong_not_a_crash(hydra: FakeHydra) -> None:
+    # Whoever starts the authorization request chooses the nonce Hydra signs.
+    with pytest.raises(IdTokenInvalid) as caught:
+        verify_id_token(sign(claims(nonce="é-n-1")), nonce="n-1")
+    assert caught.value.reason == "wrong_nonce"
+
+
 def test_a_refreshed_id_token_must_name_the_same_person(hydra: FakeHydra) -> None:
     with pytest.raises(IdTokenInvalid) as caught:
         verify_id_token(sign(claims(sub="person-2")), nonce=None, expected_subject="person-1")
