@@ -208,8 +208,8 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
     def clean_allowed_cors_origins(self) -> list[str]:
         origins = self.cleaned_data["allowed_cors_origins"]
         for origin in origins:
-            parts = urlsplit(origin)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
+            parts = _split(origin)
+            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
                 raise forms.ValidationError(_("%(origin)s is not an http(s) origin."), params={"origin": origin})
             if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
                 raise forms.ValidationError(
@@ -361,8 +361,22 @@ def field_for_hydra_error(exc: OryRejected) -> str | None:
     return None
 
 
+def _split(uri: str) -> Any:
+    """`urlsplit(uri)` with its port read, or None when Python cannot parse
+    it (an unclosed IPv6 bracket, a port that is not a number below 65536):
+    later checks read the port, which would raise."""
+    try:
+        parts = urlsplit(uri)
+        parts.port
+    except ValueError:
+        return None
+    return parts
+
+
 def _absolute_uri(uri: str) -> str:
-    parts = urlsplit(uri)
+    parts = _split(uri)
+    if parts is None:
+        raise forms.ValidationError(_("%(uri)s is not a valid URL (check the host and port)."), params={"uri": uri})
     if not parts.scheme or (parts.scheme in ("http", "https") and not parts.hostname):
         raise forms.ValidationError(_("%(uri)s is not an absolute URL."), params={"uri": uri})
     if "#" in uri:

@@ -90,6 +90,12 @@ def test_a_valid_form_creates_the_client_in_hydra_and_keeps_the_shown_once_secre
         ({"scope": 'openid "quoted"'}, "scope", "Not a valid scope"),
         ({"authorization_code_grant_access_token_lifespan": "one hour"}, "authorization_code_grant_access_token_lifespan", "duration"),
         ({"client_id": "has spaces in it"}, "client_id", "letters, digits"),
+        # URLs Python cannot parse were a 500 (ValueError), not a form error.
+        ({"redirect_uris": "http://app.example.org:99999/cb"}, "redirect_uris", "not a valid URL"),
+        ({"redirect_uris": "http://[::1/cb"}, "redirect_uris", "not a valid URL"),
+        ({"post_logout_redirect_uris": "https://app.example.org:port/out"}, "post_logout_redirect_uris", "not a valid URL"),
+        ({"allowed_cors_origins": "http://[::1"}, "allowed_cors_origins", "not an http(s) origin"),
+        ({"allowed_cors_origins": "https://app.example.org:99999"}, "allowed_cors_origins", "not an http(s) origin"),
     ],
 )
 def test_mistakes_are_explained_on_the_field_before_anything_is_sent(
