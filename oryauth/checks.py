@@ -22,7 +22,10 @@ OPTIONAL_URLS = {"KRATOS_BROWSER_URL", "HYDRA_ISSUER"}
 def _url_problem(value: Any) -> str | None:
     if not isinstance(value, str):
         return f"must be a string, got {type(value).__name__}"
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return "is not a URL Python can parse"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "must be an absolute http(s) URL such as http://127.0.0.1:4433"
     if parts.query or parts.fragment:

@@ -45,6 +45,7 @@ def test_the_demo_settings_pass_every_check() -> None:
         ({"HYDRA_PUBLIC_URL": "ftp://127.0.0.1"}, "oryauth.E002"),
         ({"KRATOS_ADMIN_URL": "http://127.0.0.1:4434/?x=1"}, "oryauth.E002"),
         ({"KRATOS_ADMIN_URL": "http://127.0.0.1:99999"}, "oryauth.E002"),
+        ({"KRATOS_ADMIN_URL": "http://[::1:4434"}, "oryauth.E002"),  # urlsplit raises on it
         ({"KRATOS_ADMIN_URL": 4434}, "oryauth.E002"),
         ({"HTTP_TIMEOUT": 0}, "oryauth.E003"),
         ({"HTTP_TIMEOUT": "5"}, "oryauth.E003"),
