@@ -39,6 +39,9 @@ class FlowProblem(Exception):
     action: Action
     message: str = ""
     redirect_to: str = ""
+    # Where the lost flow was to send the browser (Kratos names it for an
+    # expired flow), so the new flow keeps it.
+    return_to: str = ""
 
 
 def _restart(message: str) -> FlowProblem:
@@ -61,7 +64,9 @@ def problem_for_rejection(flow_type: FlowType, exc: OryRejected) -> FlowProblem 
     if exc.status == 401 and flow_type == "settings":
         return FlowProblem("login", _("Please sign in to change your account settings."))
     if exc.status == 410 or exc.error_id == "self_service_flow_expired":
-        return _restart(_("That page expired before it was sent, so we started over. Please try again."))
+        problem = _restart(_("That page expired before it was sent, so we started over. Please try again."))
+        problem.return_to = str(details.get("return_to") or "")
+        return problem
     if exc.error_id == "security_csrf_violation":
         return _restart(
             _("We could not confirm that this page was opened in this browser, so we started over. "

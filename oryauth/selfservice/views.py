@@ -88,7 +88,7 @@ def _handle_problem(request: HttpRequest, flow_type: FlowType, problem: FlowProb
             retry_url=reverse(f"oryauth_selfservice:{flow_type}"),
         )
     messages.warning(request, problem.message)
-    return _start_flow(request, flow_type, {"return_to": request.GET.get("return_to")})
+    return _start_flow(request, flow_type, {"return_to": request.GET.get("return_to") or problem.return_to})
 
 
 def _link(name: str, **params: str | None) -> str:

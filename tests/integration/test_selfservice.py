@@ -181,6 +181,21 @@ def test_expired_flow_starts_a_new_flow_with_a_message(short_lived_kratos: Throw
     assert flash_messages(response) == ["That page expired before it was sent, so we started over. Please try again."]
 
 
+def test_an_expired_flow_starts_over_keeping_where_the_browser_was_to_go_afterwards(
+    short_lived_kratos: ThrowawayServer,
+) -> None:
+    browser = requests.Session()
+    flow_id = kratos_flow(browser, "login", base=short_lived_kratos.public_url, return_to="http://127.0.0.1:8000/after")
+    wait_until_expired(browser, f"{short_lived_kratos.public_url}/self-service/login/flows?id={flow_id}")
+
+    # Kratos sends the browser back with ?flow= only: the return_to lives in the flow.
+    response = client_with_cookies_of(browser).get("/login", {"flow": flow_id})
+
+    assert response.status_code == 303
+    assert response["Location"].startswith(f"{short_lived_kratos.public_url}/self-service/login/browser")
+    assert query_of(response["Location"])["return_to"] == ["http://127.0.0.1:8000/after"]
+
+
 def wait_until_expired(browser: requests.Session, flow_url: str, deadline: float = 10.0) -> None:
     import time
 
