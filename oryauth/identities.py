@@ -93,7 +93,12 @@ class UserProvisioner:
 
     def profile_fields(self, claims: IdentityClaims) -> dict[str, str]:
         """User fields kept in sync with the identity on every sign-in."""
-        return {"email": claims.email, "first_name": claims.given_name[:150], "last_name": claims.family_name[:150]}
+        # Kratos allows addresses longer than Django's email column (254): such
+        # a one is left out rather than cut to someone else's address (and a
+        # database that enforces the length would fail every sign-in).
+        email_length = get_user_model()._meta.get_field("email").max_length or len(claims.email)
+        email = claims.email if len(claims.email) <= email_length else ""
+        return {"email": email, "first_name": claims.given_name[:150], "last_name": claims.family_name[:150]}
 
     def create_user(self, claims: IdentityClaims) -> AbstractBaseUser:
         User = get_user_model()

@@ -42,6 +42,15 @@ def test_a_taken_username_gets_a_stable_suffix_instead_of_taking_over_the_accoun
     assert user.username.startswith("bob@example.org-")
 
 
+def test_an_email_longer_than_the_user_column_is_left_out_not_cut() -> None:
+    # Kratos's schema allows 320 characters; Django's email column holds 254.
+    long_email = "a" * 300 + "@example.org"
+    user = provision_user(IdentityClaimsFactory(email=long_email))
+    user.refresh_from_db()
+    assert user.email == ""
+    user.full_clean()  # what a database enforcing the column length would check
+
+
 def test_the_same_subject_at_two_issuers_is_two_users() -> None:
     subject = str(uuid.uuid4())
     one = provision_user(IdentityClaimsFactory(subject=subject, issuer="https://a.example/"))
