@@ -66,10 +66,16 @@ class IdentityClaims:
             issuer=str(claims["iss"]),
             subject=str(claims["sub"]),
             email=str(claims.get("email") or ""),
-            email_verified=bool(claims.get("email_verified", False)),
+            email_verified=_is_true(claims.get("email_verified")),
             given_name=str(claims.get("given_name") or ""),
             family_name=str(claims.get("family_name") or ""),
         )
+
+
+def _is_true(value: Any) -> bool:
+    """A boolean claim; some providers send "true"/"false" strings, and
+    `bool("false")` would call an unverified address verified."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 class UserProvisioner:

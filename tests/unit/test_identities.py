@@ -91,3 +91,9 @@ def test_claims_from_a_kratos_identity_use_hydras_issuer_and_the_verified_flag()
 def test_claims_from_an_id_token() -> None:
     claims = IdentityClaims.from_id_token({"iss": "https://id.example/", "sub": "abc", "email": "x@example.org"})
     assert (claims.issuer, claims.subject, claims.email, claims.email_verified) == ("https://id.example/", "abc", "x@example.org", False)
+
+
+@pytest.mark.parametrize(("sent", "verified"), [(True, True), ("true", True), (False, False), ("false", False), (None, False), (1, False)])
+def test_email_verified_from_an_id_token_is_true_only_when_the_claim_says_true(sent: object, verified: bool) -> None:
+    claims = IdentityClaims.from_id_token({"iss": "https://id.example/", "sub": "abc", "email_verified": sent})
+    assert claims.email_verified is verified
