@@ -201,6 +201,7 @@ def signout(request: HttpRequest) -> HttpResponse:
         )
     except OryRejected as exc:
         if exc.status == 401:  # the Kratos session had already ended
+            forget_credentials_of(request)  # this site may still hold it as valid in its cache
             return _redirect(home)
         raise
     except OryUnavailable as exc:

@@ -453,6 +453,18 @@ def test_portal_sign_out_makes_the_cookie_anonymous_at_once(identity: KratosIden
     assert me(django_browser).status_code == 401
 
 
+def test_portal_sign_out_of_a_session_kratos_already_ended_drops_the_cached_answer(identity: KratosIdentity) -> None:
+    cookie = cookie_of(identity)
+    django_browser = client_with_cookie(cookie)
+    assert me(django_browser).status_code == 200  # now cached for SESSION_CACHE_TTL (60 s)
+    ory.kratos_identities().disable_session(_session_id_of_cookie(cookie))  # e.g. revoked on another device
+
+    signout = django_browser.post("/signout")  # Kratos answers 401: nothing left to end there
+    assert signout.status_code in (302, 303)
+
+    assert me(django_browser).status_code == 401
+
+
 @pytest.mark.parametrize("method, path", [("post", "/auth/logout"), ("get", "/auth/logged-out")])
 def test_relying_party_sign_out_drops_the_cached_answer_for_the_cookie(identity: KratosIdentity, method: str, path: str) -> None:
     cookie = cookie_of(identity)
