@@ -26,8 +26,11 @@ from ..errors import OryRejected
 from ..pages import problem_page
 
 # Hydra's login/consent challenges are base64url (about 1,200 characters),
-# logout challenges are UUIDs. Anything else never reaches Hydra.
-CHALLENGE_PATTERN = re.compile(r"^[A-Za-z0-9_.~=-]{8,8192}$")
+# logout challenges are UUIDs. Anything else never reaches Hydra. A login or
+# consent challenge carries the whole authorization request (its URL, the
+# client's metadata), so a long `state` or request object makes it grow past
+# 8 KB: the bound is only there to refuse absurd input.
+CHALLENGE_PATTERN = re.compile(r"^[A-Za-z0-9_.~=-]{8,65536}$")
 # Strings hand-written UIs send when a variable was empty.
 PLACEHOLDERS = {"undefined", "null", "none", "nil"}
 

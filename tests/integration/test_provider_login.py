@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -165,3 +166,16 @@ def test_a_max_age_hydra_cannot_read_is_ignored_not_a_server_error(make_client, 
     page = browser.open(authorize_url(client, max_age=max_age))
 
     assert page.path == "/consent" and page.status == 200
+
+
+def test_a_long_authorization_request_is_not_mistaken_for_a_damaged_link(make_client) -> None:  # noqa: ANN001
+    # Hydra's challenges carry the authorization request: with a 6,900-character
+    # state (a client encoding its own data there) they exceed 8 KB, while
+    # Hydra's redirects stay under Django's 16 KB limit on redirects.
+    client = make_client()
+    browser, _ = signed_in_browser()
+
+    page = browser.open(authorize_url(client, state=secrets.token_urlsafe(5200)))
+
+    assert page.path == "/consent" and page.status == 200
+    assert len(page.query["consent_challenge"]) > 8192
