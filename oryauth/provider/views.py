@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_http_methods
 from ory_client.models.o_auth2_consent_request import OAuth2ConsentRequest
 
@@ -46,6 +47,7 @@ def _unknown_action(request: HttpRequest) -> HttpResponse:
     )
 
 
+@xframe_options_deny  # a framed consent page could be clickjacked into "Allow"
 @never_cache
 @require_http_methods(["GET", "POST"])
 def consent(request: HttpRequest) -> HttpResponse:
@@ -97,6 +99,7 @@ def _accept_logout(request: HttpRequest, challenge: str) -> HttpResponse:
     return _redirect(destination)
 
 
+@xframe_options_deny
 @never_cache
 @require_http_methods(["GET", "POST"])
 def logout(request: HttpRequest) -> HttpResponse:

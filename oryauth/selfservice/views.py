@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import ory
@@ -140,6 +141,7 @@ def flow_page(request: HttpRequest, flow_type: FlowType) -> HttpResponse:
     return render(request, f"oryauth/selfservice/{flow_type}.html", _page_context(flow_type, flow))
 
 
+@xframe_options_deny  # account forms are never framed, even on sites without XFrameOptionsMiddleware
 @require_GET
 def login(request: HttpRequest) -> HttpResponse:
     """`/login`: Hydra's login challenge (handled by the provider) or Kratos's login flow."""
@@ -148,21 +150,25 @@ def login(request: HttpRequest) -> HttpResponse:
     return flow_page(request, "login")
 
 
+@xframe_options_deny
 @require_GET
 def registration(request: HttpRequest) -> HttpResponse:
     return flow_page(request, "registration")
 
 
+@xframe_options_deny
 @require_GET
 def recovery(request: HttpRequest) -> HttpResponse:
     return flow_page(request, "recovery")
 
 
+@xframe_options_deny
 @require_GET
 def verification(request: HttpRequest) -> HttpResponse:
     return flow_page(request, "verification")
 
 
+@xframe_options_deny
 @require_GET
 def settings(request: HttpRequest) -> HttpResponse:
     """`/settings`: needs a Kratos session; without one, sign in first."""
