@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 
 from oryauth import ory
 from tests.e2e.conftest import screenshot
-from tests.integration.test_provider_support import (
+from tests.support.oauth_flows import (
     create_client,
     ensure_standard_claim_mappings,
     introspect,

@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 
 from oryauth.models import ScopeClaim
-from tests.integration.test_provider_support import (
+from tests.support.oauth_flows import (
     Browser,
     OAuthClient,
     Visit,

@@ -15,7 +15,7 @@ import pytest
 import requests
 from django.test import override_settings
 
-from tests.integration.test_provider_support import (
+from tests.support.oauth_flows import (
     CLIENT_ORIGIN,
     Browser,
     authorize_url,

@@ -11,7 +11,7 @@ from ory_client.models.o_auth2_login_request import OAuth2LoginRequest
 
 from oryauth import ory
 from oryauth.provider.login import decide_login, login_hint
-from tests.integration.test_provider_support import (
+from tests.support.oauth_flows import (
     SITE,
     Browser,
     authorize_url,

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 
 from oryauth.provider.logout import forget_remembered_logins
-from tests.integration.test_provider_support import (
+from tests.support.oauth_flows import (
     POST_LOGOUT,
     SITE,
     Browser,
