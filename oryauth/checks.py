@@ -354,3 +354,22 @@ def check_middleware_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
     if not isinstance(audiences, (list, tuple)) or not all(isinstance(item, str) and item for item in audiences):
         messages.append(Error("ORYAUTH['ACCESS_TOKEN_AUDIENCE'] must be a list of audience strings.", id="oryauth.E034"))
     return messages
+
+
+@register(Tags.security, "oryauth")
+def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Outside development, oryauth's cache must be shared by every web process."""
+    alias = raw_settings().get("CACHE_ALIAS", "default")
+    backend = getattr(settings, "CACHES", {}).get(alias, {}).get("BACKEND", "")
+    if settings.DEBUG or not backend.endswith(("LocMemCache", "DummyCache")):
+        return []
+    # Each process would keep its own copy: a sign-out in one process is not
+    # seen by the others, and relying-party refreshes are not serialised.
+    return [
+        Warning(
+            f"CACHES[{alias!r}] ({backend.rsplit('.', 1)[-1]}) is not shared between processes.",
+            hint="Use Redis, Memcached or the database cache in production, so sign-outs and token "
+            "refreshes are seen by every web process (the demo reads CACHE_URL).",
+            id="oryauth.W030",
+        )
+    ]

@@ -13,8 +13,10 @@ from oryauth.conf import DEFAULTS, oryauth_settings
 from tests.support.stack import REPO
 
 
-def check_ids() -> list[str]:
-    return [message.id for message in checks.run_checks() if message.id and message.id.startswith("oryauth.")]
+def check_ids(*, debug: bool = True) -> list[str]:
+    """oryauth's check ids, with DEBUG as the demo site runs (pytest turns it off)."""
+    with override_settings(DEBUG=debug):
+        return [message.id for message in checks.run_checks() if message.id and message.id.startswith("oryauth.")]
 
 
 def test_defaults_point_at_the_local_stack() -> None:
@@ -90,3 +92,15 @@ def test_the_development_secret_key_is_refused_when_debug_is_off() -> None:
     )
     assert result.returncode != 0
     assert "SECRET_KEY is the development default while DEBUG is off" in result.stderr
+
+
+@pytest.mark.parametrize("backend", ["django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache"])
+def test_a_per_process_cache_in_production_is_warned_about(backend: str) -> None:
+    with override_settings(CACHES={"default": {"BACKEND": backend}}):
+        assert "oryauth.W030" in check_ids(debug=False)
+        assert "oryauth.W030" not in check_ids(debug=True)
+
+
+def test_a_shared_cache_in_production_is_not_warned_about() -> None:
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}}):
+        assert "oryauth.W030" not in check_ids(debug=False)
