@@ -101,12 +101,20 @@ def _error_from_status(service: str, status: int, body: str | bytes | None) -> O
     if isinstance(parsed, dict):
         error = parsed.get("error")
         if isinstance(error, dict):
-            error_id = str(error.get("id") or error.get("status") or "")
-            message = str(error.get("reason") or error.get("message") or "")
+            error_id, message = kratos_error_id_and_message(error)
         elif isinstance(error, str):
             error_id = error
             message = str(parsed.get("error_description") or "")
     return OryRejected(service, status, error_id=error_id, message=message, body=parsed)
+
+
+def kratos_error_id_and_message(error: Mapping[str, Any]) -> tuple[str, str]:
+    """Kratos's machine-readable id and its most specific human text from one
+    of its error objects (`{"id", "status", "reason", "message", ...}`), as
+    found in API error answers and in self-service flow errors."""
+    error_id = str(error.get("id") or error.get("status") or "")
+    message = str(error.get("reason") or error.get("message") or "")
+    return error_id, message
 
 
 # --- API objects ---------------------------------------------------------------

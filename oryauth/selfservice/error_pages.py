@@ -52,8 +52,7 @@ def kratos_error_page(request: HttpRequest, raw_id: str) -> HttpResponse:
     error: dict[str, Any] = flow_error.error or {}
     code = error.get("code")
     status = code if isinstance(code, int) and 400 <= code < 600 else 400
-    technical_id = str(error.get("id") or error.get("status") or "")
-    reason = str(error.get("reason") or error.get("message") or "")
+    technical_id, reason = ory.kratos_error_id_and_message(error)
     sentence = _kratos_sentences().get(technical_id) or (
         _("The sign-in service ran into a problem. Please try again later.") if status >= 500
         else _("The sign-in service could not complete this request.")
