@@ -39,10 +39,12 @@ class PendingLogin:
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def safe_next_url(request: HttpRequest, candidate: str | None) -> str:
+def safe_next_url(request: HttpRequest, candidate: str | None, default: str | None = None) -> str:
     """`candidate` when it stays on this site (same host, allowed scheme),
-    otherwise the configured default: no open redirects."""
-    default = oryauth_settings().CLIENT_DEFAULT_NEXT
+    otherwise `default` (CLIENT_DEFAULT_NEXT when not given): no open
+    redirects. The one check for every `next` / `return_to` a browser sends."""
+    if default is None:
+        default = oryauth_settings().CLIENT_DEFAULT_NEXT
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

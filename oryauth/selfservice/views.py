@@ -15,12 +15,12 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import ory
+from ..client.state import safe_next_url
 from ..conf import oryauth_settings
 from ..errors import OryError, OryRejected, OryUnavailable
 from ..pages import error_page_for, problem_page
@@ -191,11 +191,7 @@ def signout(request: HttpRequest) -> HttpResponse:
     Creates Kratos's browser logout flow with the browser's cookies and sends
     the browser to its logout URL, where Kratos clears the session cookie.
     """
-    requested = request.POST.get("return_to", "")
-    if requested and not url_has_allowed_host_and_scheme(
-        requested, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        requested = ""
+    requested = safe_next_url(request, request.POST.get("return_to", ""), default="")
     home = requested or "/"
     if oryauth_settings().SESSION_COOKIE_NAME not in request.COOKIES:
         return _redirect(home)
