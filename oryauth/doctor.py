@@ -7,18 +7,18 @@ request in Hydra and self-service flows in Kratos, which expire on their own.
 """
 from __future__ import annotations
 
-import base64
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import parse_qs, quote_plus, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from django.urls import NoReverseMatch, reverse
 from ory_client.models.accept_o_auth2_login_request import AcceptOAuth2LoginRequest
 from ory_client.models.reject_o_auth2_request import RejectOAuth2Request
 
 from . import ory
+from .client.tokens import client_credentials
 from .conf import OryAuthSettings, oryauth_settings
 from .errors import OryError, OryRejected
 from .hydra_clients import closest, get_client
@@ -198,13 +198,9 @@ def _secret_accepted(conf: OryAuthSettings) -> Finding:
     """Ask the token endpoint with a refresh token that cannot exist: Hydra
     checks the client's credentials first, so invalid_client means a wrong
     secret and invalid_grant means the secret is right. No token is issued."""
-    form = {"grant_type": "refresh_token", "refresh_token": "oryauth-doctor-" + secrets.token_hex(8)}
-    headers: dict[str, str] = {}
-    if conf.CLIENT_AUTH_METHOD == "client_secret_basic":
-        credentials = f"{_form_encode(conf.CLIENT_ID)}:{_form_encode(conf.CLIENT_SECRET)}"
-        headers["Authorization"] = "Basic " + base64.b64encode(credentials.encode()).decode()
-    else:
-        form |= {"client_id": conf.CLIENT_ID, "client_secret": conf.CLIENT_SECRET}
+    form, headers = client_credentials(
+        {"grant_type": "refresh_token", "refresh_token": "oryauth-doctor-" + secrets.token_hex(8)}, conf
+    )
     try:
         ory.call_oauth2_endpoint(ory.HYDRA_PUBLIC, "POST", "/oauth2/token", form=form, headers=headers)
     except OryRejected as exc:
@@ -220,11 +216,6 @@ def _secret_accepted(conf: OryAuthSettings) -> Finding:
     except OryError as exc:
         return Finding("error", "Client secret", f"the token endpoint could not be asked: {exc}")
     return Finding("warning", "Client secret", "the token endpoint accepted a made-up refresh token; this is unexpected.")
-
-
-def _form_encode(value: str) -> str:
-    # RFC 6749 2.3.1: id and secret are form-encoded before Basic encoding.
-    return quote_plus(value)
 
 
 # --- where Hydra and Kratos send browsers ---------------------------------------------

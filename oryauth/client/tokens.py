@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from .. import ory
-from ..conf import oryauth_settings
+from ..conf import OryAuthSettings, oryauth_settings
 from ..errors import OryProtocolError, OryRejected
 from .discovery import provider_metadata
 
@@ -71,10 +71,10 @@ class TokenEndpointError(Exception):
         super().__init__(f"{error}: {explanation}")
 
 
-def client_credentials(form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+def client_credentials(form: dict[str, str], conf: OryAuthSettings | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """`form` with this client's credentials added, and the headers to send,
     for the configured token-endpoint auth method."""
-    conf = oryauth_settings()
+    conf = conf or oryauth_settings()
     method = conf.CLIENT_AUTH_METHOD
     if method == "client_secret_basic":
         # Form-encode first (RFC 6749 2.3.1): a secret with ':' or '%' stays intact.
