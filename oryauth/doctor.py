@@ -18,6 +18,7 @@ from ory_client.models.accept_o_auth2_login_request import AcceptOAuth2LoginRequ
 from ory_client.models.reject_o_auth2_request import RejectOAuth2Request
 
 from . import ory
+from .client.discovery import DISCOVERY_PATH
 from .client.tokens import client_credentials
 from .conf import OryAuthSettings, oryauth_settings
 from .errors import OryError, OryRejected
@@ -97,7 +98,7 @@ def _servers(conf: OryAuthSettings) -> Iterator[Finding]:
 
 def _issuer(conf: OryAuthSettings) -> Iterator[Finding]:
     try:
-        discovered = ory.get_json(ory.HYDRA_PUBLIC, "/.well-known/openid-configuration").get("issuer", "")
+        discovered = ory.get_json(ory.HYDRA_PUBLIC, DISCOVERY_PATH).get("issuer", "")
     except OryError as exc:
         yield Finding("error", "Issuer", f"Hydra's discovery document could not be read: {exc}", "Check HYDRA_PUBLIC_URL.")
         return
