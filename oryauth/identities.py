@@ -47,10 +47,7 @@ class IdentityClaims:
         traits: Mapping[str, Any] = identity.traits if isinstance(identity.traits, Mapping) else {}
         email = str(traits.get("email") or "")
         name = traits.get("name") if isinstance(traits.get("name"), Mapping) else {}
-        verified = any(
-            address.value.lower() == email.lower() and address.verified
-            for address in (identity.verifiable_addresses or [])
-        )
+        verified = address_is_verified(identity, email)
         return cls(
             issuer=oryauth_settings().hydra_issuer,
             subject=str(identity.id),
@@ -70,6 +67,16 @@ class IdentityClaims:
             given_name=str(claims.get("given_name") or ""),
             family_name=str(claims.get("family_name") or ""),
         )
+
+
+def address_is_verified(identity: Identity, address: Any) -> bool:
+    """True when `address` is one of the identity's verified addresses
+    (compared without case or surrounding spaces)."""
+    wanted = str(address).strip().lower()
+    return any(
+        bool(candidate.verified) and str(candidate.value).strip().lower() == wanted
+        for candidate in (identity.verifiable_addresses or [])
+    )
 
 
 def _is_true(value: Any) -> bool:

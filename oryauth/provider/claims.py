@@ -23,6 +23,7 @@ from ory_client.models.identity import Identity
 from .. import ory
 from ..conf import oryauth_settings
 from ..errors import OryError
+from ..identities import address_is_verified
 from ..models import RESERVED_CLAIMS, ScopeClaim
 
 logger = logging.getLogger(__name__)
@@ -73,15 +74,6 @@ def lookup_path(document: Any, path: str) -> Any:
     return value
 
 
-def _is_verified(identity: Identity, address: Any) -> bool:
-    """True when `address` is one of the identity's verified addresses."""
-    wanted = str(address).strip().lower()
-    return any(
-        bool(candidate.verified) and str(candidate.value).strip().lower() == wanted
-        for candidate in (identity.verifiable_addresses or [])
-    )
-
-
 def claim_value(identity: Identity, rule: ClaimRule) -> Any:
     """The value `rule` gives for `identity`, or `_MISSING` when the identity
     lacks what the rule reads (the claim is then left out, never sent empty)."""
@@ -97,7 +89,7 @@ def claim_value(identity: Identity, rule: ClaimRule) -> Any:
         address = lookup_path(traits, rule.path.strip())
         if address is _MISSING or address in (None, ""):
             return _MISSING
-        return _is_verified(identity, address)
+        return address_is_verified(identity, address)
     if rule.source == Source.METADATA_PUBLIC:
         metadata = identity.metadata_public
         if not rule.path.strip():
