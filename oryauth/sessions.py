@@ -31,11 +31,16 @@ def _sendable(key: str, value: str) -> bool:
     return pair.isascii() and pair.isprintable()
 
 
+def has_session_cookie(request: HttpRequest) -> bool:
+    """The browser sent a Kratos session cookie (valid or not: only Kratos can tell)."""
+    return oryauth_settings().SESSION_COOKIE_NAME in request.COOKIES
+
+
 def kratos_session(request: HttpRequest) -> Session | None:
     """The Kratos session of this browser, or None when it has none.
 
     Raises `OryUnavailable` when Kratos cannot be asked.
     """
-    if oryauth_settings().SESSION_COOKIE_NAME not in request.COOKIES:
+    if not has_session_cookie(request):
         return None  # no cookie: no need to ask Kratos
     return ory.whoami(cookie=ory_cookie_header(request))

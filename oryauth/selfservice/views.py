@@ -27,7 +27,7 @@ from ..pages import error_page_for, problem_page
 from ..provider.login import handle_login_challenge, login_hint
 from ..provider.logout import forget_remembered_logins
 from ..resolution import caller_of, forget_credentials_of
-from ..sessions import ory_cookie_header
+from ..sessions import has_session_cookie, ory_cookie_header
 from . import error_pages
 from .browser_urls import FlowType, create_flow_url
 from .flows import FORWARDED_PARAMS, FlowProblem, fetch_flow, oauth2_login_challenge
@@ -129,7 +129,7 @@ def flow_page(request: HttpRequest, flow_type: FlowType) -> HttpResponse:
     """Create (redirect to Kratos) or render the `flow_type` flow."""
     raw_flow_id = request.GET.get("flow", "")
     if not raw_flow_id:
-        if flow_type == "settings" and oryauth_settings().SESSION_COOKIE_NAME not in request.COOKIES:
+        if flow_type == "settings" and not has_session_cookie(request):
             return _login_first(request, _("Please sign in to change your account settings."))
         return _start_flow(request, flow_type, {k: request.GET.get(k) for k in FORWARDED_PARAMS[flow_type]})
     try:
@@ -193,7 +193,7 @@ def signout(request: HttpRequest) -> HttpResponse:
     """
     requested = safe_next_url(request, request.POST.get("return_to", ""), default="")
     home = requested or "/"
-    if oryauth_settings().SESSION_COOKIE_NAME not in request.COOKIES:
+    if not has_session_cookie(request):
         return _redirect(home)
     try:
         # Without a return_to Kratos sends the browser to its configured
