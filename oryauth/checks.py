@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from .client.idtoken import ASYMMETRIC_ALGORITHMS
+from .client.tokens import AUTH_METHODS
 from .conf import OryAuthSettings, known_keys, raw_settings
 
 # URLs that may be left empty (they fall back to another setting).
@@ -76,9 +78,6 @@ def check_oryauth_settings(app_configs: Any = None, **kwargs: Any) -> list[Check
 
 # --- Relying party (ids E010-E019) -----------------------------------------------
 
-_CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
-_ID_TOKEN_ALGORITHMS = {"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"}
-
 
 @register(Tags.security, "oryauth")
 def check_relying_party_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -86,11 +85,11 @@ def check_relying_party_settings(app_configs: Any = None, **kwargs: Any) -> list
     given = raw_settings()
     messages: list[CheckMessage] = []
     method = given.get("CLIENT_AUTH_METHOD", "client_secret_basic")
-    if method not in _CLIENT_AUTH_METHODS:
+    if method not in AUTH_METHODS:
         messages.append(
             Error(
                 f"ORYAUTH['CLIENT_AUTH_METHOD'] = {method!r} is not a token-endpoint auth method oryauth supports.",
-                hint=f"Use one of {', '.join(_CLIENT_AUTH_METHODS)}, as registered on the client in Hydra.",
+                hint=f"Use one of {', '.join(AUTH_METHODS)}, as registered on the client in Hydra.",
                 id="oryauth.E010",
             )
         )
@@ -103,7 +102,7 @@ def check_relying_party_settings(app_configs: Any = None, **kwargs: Any) -> list
             )
         )
     algorithms = given.get("CLIENT_ID_TOKEN_ALGORITHMS", ("RS256",))
-    refused = [a for a in algorithms if a not in _ID_TOKEN_ALGORITHMS] if isinstance(algorithms, (list, tuple)) else [algorithms]
+    refused = [a for a in algorithms if a not in ASYMMETRIC_ALGORITHMS] if isinstance(algorithms, (list, tuple)) else [algorithms]
     if refused or not algorithms:
         messages.append(
             Error(
