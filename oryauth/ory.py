@@ -264,12 +264,3 @@ def browser_step(
         raise _error_from_status(service, response.status_code, response.content)
     location = response.headers.get("Location") if response.is_redirect else None
     return location, {**dict(cookies or {}), **response.cookies.get_dict()}
-
-
-def is_ready(service: str) -> bool:
-    """True when the service answers `/health/ready` with 200."""
-    try:
-        get_json(service, "/health/ready")
-    except (OryUnavailable, OryRejected, OryProtocolError):
-        return False
-    return True

@@ -34,8 +34,6 @@ logger = logging.getLogger(__name__)
 # The Django session remembers which RelyingPartyTokens row is this sign-in's.
 TOKENS_SESSION_KEY = "oryauth_client_tokens"
 LOGOUT_STATE_SESSION_KEY = "oryauth_client_logout_state"
-# Authorization parameters a caller of the start view may pass through to Hydra.
-PASSTHROUGH_PARAMETERS = ("prompt", "max_age", "login_hint", "acr_values")
 _PROMPT_VALUES = {"none", "login", "consent", "select_account"}
 
 

@@ -27,7 +27,6 @@ GROUP_ORDER = [
 
 # Message ids (https://www.ory.sh/docs/kratos/concepts/ui-user-interface#ui-error-codes)
 ADDRESS_NOT_VERIFIED = 4000010  # "Account not active yet. Did you forget to verify your email address?"
-LOOKUP_SECRETS_LIST = 1050015  # text node listing the recovery (lookup) codes
 
 
 @dataclass(frozen=True)
