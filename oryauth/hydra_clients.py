@@ -54,7 +54,7 @@ def ensure_client(definition: OAuth2Client) -> tuple[OAuth2Client, bool]:
     if not definition.client_id:
         raise ValueError("the client definition needs a client_id")
     if get_client(definition.client_id) is None:
-        return ory.hydra_admin().create_o_auth2_client(definition), True
+        return create_client(definition), True
     return ory.hydra_admin().set_o_auth2_client(definition.client_id, definition), False
 
 
