@@ -76,7 +76,9 @@ def _too_many_restarts(request: HttpRequest, flow_type: str) -> bool:
 def _handle_problem(request: HttpRequest, flow_type: FlowType, problem: FlowProblem) -> HttpResponse:
     if problem.action == "login":
         return _login_first(request, problem.message)
-    if problem.action == "redirect" and problem.redirect_to.startswith(oryauth_settings().kratos_browser_url):
+    # With the slash: "http://127.0.0.1:4433@elsewhere/" must not pass as Kratos.
+    kratos = oryauth_settings().kratos_browser_url.rstrip("/") + "/"
+    if problem.action == "redirect" and problem.redirect_to.startswith(kratos):
         messages.info(request, problem.message)
         return _redirect(problem.redirect_to)
     if _too_many_restarts(request, flow_type):

@@ -52,3 +52,31 @@ def test_flow_ids_that_are_not_uuids_are_refused(raw: str) -> None:
 
 def test_flow_ids_are_canonicalised() -> None:
     assert parse_flow_id("A1B2C3D4E5F60718293A4B5C6D7E8F90") == "a1b2c3d4-e5f6-0718-293a-4b5c6d7e8f90"
+
+
+@pytest.mark.parametrize(
+    ("redirect_to", "followed"),
+    [
+        (AAL2_TARGET, True),
+        ("http://127.0.0.1:4433@elsewhere.example/self-service/login/browser", False),
+        ("http://127.0.0.1:44330/self-service/login/browser", False),
+    ],
+)
+def test_only_a_redirect_to_kratos_itself_is_followed(redirect_to: str, followed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.contrib.messages.storage import default_storage
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.test import RequestFactory
+
+    from oryauth.selfservice import views
+    from oryauth.selfservice.flows import FlowProblem
+
+    monkeypatch.setattr("oryauth.ory.get_json", lambda *args, **kwargs: {})  # Kratos's health check
+    request = RequestFactory().get("/settings?flow=00000000-0000-0000-0000-000000000000")
+    SessionMiddleware(lambda r: None).process_request(request)
+    request._messages = default_storage(request)
+
+    response = views._handle_problem(request, "settings", FlowProblem("redirect", "Confirm it is you", redirect_to=redirect_to))
+
+    assert (response["Location"] == redirect_to) is followed
+    if not followed:
+        assert response["Location"].startswith("http://127.0.0.1:4433/self-service/settings/browser")
