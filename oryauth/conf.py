@@ -148,6 +148,17 @@ def raw_settings() -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
+# Settings that hold several values. Sites may write them as a list, or as one
+# string in OAuth2's space-separated form ("openid email"); commas work too.
+LIST_SETTINGS = {"CLIENT_SCOPES", "CLIENT_ID_TOKEN_ALGORITHMS", "PROVIDER_TRUSTED_CLIENT_IDS", "ACCESS_TOKEN_AUDIENCE"}
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(value.replace(",", " ").split())
+    return tuple(value)
+
+
 @lru_cache(maxsize=1)
 def oryauth_settings() -> OryAuthSettings:
     """The site's ORYAUTH settings merged over the defaults.
@@ -156,16 +167,8 @@ def oryauth_settings() -> OryAuthSettings:
     so a typo never crashes a request.
     """
     given = {k: v for k, v in raw_settings().items() if k in known_keys()}
-    if "CLIENT_SCOPES" in given:
-        given["CLIENT_SCOPES"] = tuple(given["CLIENT_SCOPES"])
-    if "PROVIDER_TRUSTED_CLIENT_IDS" in given:
-        trusted = given["PROVIDER_TRUSTED_CLIENT_IDS"]
-        given["PROVIDER_TRUSTED_CLIENT_IDS"] = (trusted,) if isinstance(trusted, str) else tuple(trusted)
-    if "ACCESS_TOKEN_AUDIENCE" in given:
-        audience = given["ACCESS_TOKEN_AUDIENCE"]
-        given["ACCESS_TOKEN_AUDIENCE"] = (audience,) if isinstance(audience, str) else tuple(audience)
-    if "CLIENT_ID_TOKEN_ALGORITHMS" in given:
-        given["CLIENT_ID_TOKEN_ALGORITHMS"] = tuple(given["CLIENT_ID_TOKEN_ALGORITHMS"])
+    for name in LIST_SETTINGS & given.keys():
+        given[name] = _as_tuple(given[name])
     return dataclasses.replace(DEFAULTS, **given)
 
 

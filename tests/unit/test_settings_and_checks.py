@@ -104,3 +104,12 @@ def test_a_per_process_cache_in_production_is_warned_about(backend: str) -> None
 def test_a_shared_cache_in_production_is_not_warned_about() -> None:
     with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}}):
         assert "oryauth.W030" not in check_ids(debug=False)
+
+
+def test_list_settings_may_be_written_as_one_space_or_comma_separated_string() -> None:
+    with override_settings(ORYAUTH={"CLIENT_SCOPES": "openid email", "CLIENT_ID_TOKEN_ALGORITHMS": "RS256,ES256",
+                                    "ACCESS_TOKEN_AUDIENCE": "https://api.example.org"}):
+        conf = oryauth_settings()
+        assert conf.CLIENT_SCOPES == ("openid", "email")
+        assert conf.CLIENT_ID_TOKEN_ALGORITHMS == ("RS256", "ES256")
+        assert conf.ACCESS_TOKEN_AUDIENCE == ("https://api.example.org",)
