@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -174,7 +174,9 @@ def refresh_stored_tokens(token_id: int) -> RelyingPartyTokens:
     in Django's cache (shared by every process when the cache is) lets one
     refresh while the others wait and then read its result.
     """
-    timeout = float(oryauth_settings().HTTP_TIMEOUT)
+    conf = oryauth_settings()
+    cache = caches[conf.CACHE_ALIAS]  # the middleware's cache; oryauth.W030 warns when it is per process
+    timeout = float(conf.HTTP_TIMEOUT)
     lock_key = f"oryauth:client:refresh-lock:{token_id}"
     owner = secrets.token_hex(8)
     deadline = time.monotonic() + 2 * timeout + 2
