@@ -65,6 +65,10 @@ class OryAuthSettings:
     UNAVAILABLE_POLICY: str = "anonymous"
     # Seconds discovery documents and JWKS are cached.
     DISCOVERY_CACHE_TTL: int = 3600
+    # Hosts besides this site, Kratos and Hydra that a `return_to` (or a link
+    # Kratos puts in a page) may send the browser to, e.g. other sites of yours
+    # listed in Kratos's `selfservice.allowed_return_urls`. "host" or "host:port".
+    REDIRECT_ALLOWED_HOSTS: tuple[str, ...] = ()
     # Dotted path of the class that creates and updates Django users from
     # identities (subclass oryauth.identities.UserProvisioner).
     USER_PROVISIONER: str = "oryauth.identities.UserProvisioner"
@@ -150,7 +154,13 @@ def raw_settings() -> dict[str, Any]:
 
 # Settings that hold several values. Sites may write them as a list, or as one
 # string in OAuth2's space-separated form ("openid email"); commas work too.
-LIST_SETTINGS = {"CLIENT_SCOPES", "CLIENT_ID_TOKEN_ALGORITHMS", "PROVIDER_TRUSTED_CLIENT_IDS", "ACCESS_TOKEN_AUDIENCE"}
+LIST_SETTINGS = {
+    "CLIENT_SCOPES",
+    "CLIENT_ID_TOKEN_ALGORITHMS",
+    "PROVIDER_TRUSTED_CLIENT_IDS",
+    "ACCESS_TOKEN_AUDIENCE",
+    "REDIRECT_ALLOWED_HOSTS",
+}
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:

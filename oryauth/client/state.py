@@ -14,7 +14,6 @@ import time
 from dataclasses import asdict, dataclass
 
 from django.http import HttpRequest
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..conf import oryauth_settings
 
@@ -37,19 +36,6 @@ class PendingLogin:
         """PKCE S256: base64url(sha256(verifier)) without padding (RFC 7636)."""
         digest = hashlib.sha256(self.code_verifier.encode("ascii")).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def safe_next_url(request: HttpRequest, candidate: str | None, default: str | None = None) -> str:
-    """`candidate` when it stays on this site (same host, allowed scheme),
-    otherwise `default` (CLIENT_DEFAULT_NEXT when not given): no open
-    redirects. The one check for every `next` / `return_to` a browser sends."""
-    if default is None:
-        default = oryauth_settings().CLIENT_DEFAULT_NEXT
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def begin_login(request: HttpRequest, next_url: str) -> PendingLogin:

@@ -18,10 +18,11 @@ from ..conf import oryauth_settings
 from ..errors import OryUnavailable
 from ..identities import LoginRejected
 from ..pages import problem_page
+from ..redirects import safe_next_url
 from ..resolution import forget_credentials_of
 from .flow import authorization_url, complete_login, finish_sign_out, sign_out
 from .idtoken import IdTokenInvalid
-from .state import PendingLogin, begin_login, restore_pending_login, safe_next_url, take_pending_login
+from .state import PendingLogin, begin_login, restore_pending_login, take_pending_login
 from .tokens import TokenEndpointError
 
 logger = logging.getLogger(__name__)

@@ -24,6 +24,7 @@ from ory_client.models.o_auth2_client import OAuth2Client
 from ..conf import oryauth_settings
 from ..errors import OryRejected
 from ..pages import problem_page
+from ..redirects import safe_http_url
 
 # Hydra's login/consent challenges are base64url (about 1,200 characters),
 # logout challenges are UUIDs. Anything else never reaches Hydra. A login or
@@ -106,14 +107,6 @@ REMEMBERED_CHALLENGES = 20
 
 def _challenge_key(challenge: str) -> str:
     return hashlib.sha256(challenge.encode()).hexdigest()[:24]
-
-
-def safe_http_url(value: str | None) -> str | None:
-    """`value` when it is an absolute http(s) URL (never `javascript:` and co)."""
-    if not value:
-        return None
-    parts = urlsplit(value)
-    return value if parts.scheme in ("http", "https") and parts.hostname else None
 
 
 def client_display_name(client: OAuth2Client | None) -> str:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from ory_client.models.o_auth2_consent_request import OAuth2ConsentRequest
 
 from ..pages import problem_page
+from ..redirects import safe_http_url
 from ..resolution import forget_credentials_of
 from . import consent as consent_steps
 from . import logout as logout_steps
@@ -29,7 +30,6 @@ from .challenges import (
     client_display_name,
     read_challenge,
     remember_client,
-    safe_http_url,
 )
 
 

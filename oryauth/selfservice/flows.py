@@ -30,6 +30,9 @@ FORWARDED_PARAMS: dict[str, tuple[str, ...]] = {
     "verification": ("return_to",),
     "settings": ("return_to",),
 }
+# Those of them that name where Kratos sends the browser later: each is checked
+# (oryauth.redirects) before we forward it.
+URL_PARAMS = frozenset({"return_to", "after_verification_return_to"})
 
 
 @dataclass

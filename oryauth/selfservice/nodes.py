@@ -10,7 +10,7 @@ per submission; the `default` group (csrf_token, identifier) goes into each.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from ory_client.models.ui_container import UiContainer
 from ory_client.models.ui_node import UiNode
 from ory_client.models.ui_text import UiText
+
+from ..redirects import is_kratos_url
 
 # The order groups appear on a page; unknown groups follow in Kratos's order.
 GROUP_ORDER = [
@@ -240,13 +242,31 @@ def _prefilled(node: Node, prefill: Mapping[str, str]) -> Node:
     return node
 
 
-def flow_ui(ui: UiContainer, prefill: Mapping[str, str] | None = None) -> FlowUi:
+def _checked_urls(node: Node, link_is_safe: Callable[[str], bool]) -> Node:
+    # A link or script Kratos built from a parameter it did not check (e.g. a
+    # return_to) must not become a javascript: link or a foreign script.
+    if node.kind == "a" and not link_is_safe(node.href):
+        return replace(node, href="")
+    if node.kind == "script" and not link_is_safe(str(node.script.get("src") or "")):
+        return replace(node, kind="div")
+    return node
+
+
+def flow_ui(
+    ui: UiContainer,
+    prefill: Mapping[str, str] | None = None,
+    link_is_safe: Callable[[str], bool] = is_kratos_url,
+) -> FlowUi:
     """The renderable form(s) of a flow's `ui` container.
 
     `prefill` gives values for fields Kratos left empty, by node name (e.g.
-    the identifier from an OAuth2 client's `login_hint`).
+    the identifier from an OAuth2 client's `login_hint`). `link_is_safe`
+    decides which link and script URLs may be rendered (see oryauth.redirects;
+    by default only URLs on Kratos itself).
     """
-    nodes = [_prefilled(node_from_ui_node(n), prefill or {}) for n in ui.nodes]
+    nodes = [
+        _checked_urls(_prefilled(node_from_ui_node(n), prefill or {}), link_is_safe) for n in ui.nodes or []
+    ]
     default = [n for n in nodes if n.group == "default"]
     forms: list[NodeForm] = []
     for group in _sorted_groups(nodes):

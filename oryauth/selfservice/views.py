@@ -20,17 +20,17 @@ from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import ory
-from ..client.state import safe_next_url
 from ..conf import oryauth_settings
-from ..errors import OryError, OryRejected, OryUnavailable
+from ..errors import OryError, OryProtocolError, OryRejected, OryUnavailable
 from ..pages import error_page_for, problem_page
+from ..redirects import absolute_safe_url, is_kratos_url, safe_next_url, safe_url
 from ..provider.login import handle_login_challenge, login_hint
 from ..provider.logout import forget_remembered_logins
 from ..resolution import caller_of, forget_credentials_of
 from ..sessions import has_session_cookie, ory_cookie_header
 from . import error_pages
 from .browser_urls import FlowType, create_flow_url
-from .flows import FORWARDED_PARAMS, FlowProblem, fetch_flow, oauth2_login_challenge
+from .flows import FORWARDED_PARAMS, URL_PARAMS, FlowProblem, fetch_flow, oauth2_login_challenge
 from .nodes import ADDRESS_NOT_VERIFIED, flow_ui
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,12 @@ def _start_flow(request: HttpRequest, flow_type: FlowType, params: dict[str, str
     # with a retry link instead of the browser's own connection error.
     ory.get_json(ory.KRATOS_PUBLIC, "/health/alive")
     allowed = FORWARDED_PARAMS[flow_type]
-    return _redirect(create_flow_url(flow_type, **{k: v for k, v in params.items() if k in allowed}))
+    forwarded = {k: v for k, v in params.items() if k in allowed}
+    for name in URL_PARAMS & forwarded.keys():
+        # Kratos v1.3 does not check every one of these: an unsafe value is
+        # dropped here, so Kratos falls back to its configured default.
+        forwarded[name] = absolute_safe_url(request, forwarded[name])
+    return _redirect(create_flow_url(flow_type, **forwarded))
 
 
 def _settings_url(request: HttpRequest) -> str:
@@ -76,9 +81,7 @@ def _too_many_restarts(request: HttpRequest, flow_type: str) -> bool:
 def _handle_problem(request: HttpRequest, flow_type: FlowType, problem: FlowProblem) -> HttpResponse:
     if problem.action == "login":
         return _login_first(request, problem.message)
-    # With the slash: "http://127.0.0.1:4433@elsewhere/" must not pass as Kratos.
-    kratos = oryauth_settings().kratos_browser_url.rstrip("/") + "/"
-    if problem.action == "redirect" and problem.redirect_to.startswith(kratos):
+    if problem.action == "redirect" and is_kratos_url(problem.redirect_to):
         messages.info(request, problem.message)
         return _redirect(problem.redirect_to)
     if _too_many_restarts(request, flow_type):
@@ -100,13 +103,18 @@ def _link(name: str, **params: str | None) -> str:
     return f"{url}?{query}" if query else url
 
 
-def _page_context(flow_type: FlowType, flow: Any) -> dict[str, Any]:
+def _page_context(request: HttpRequest, flow_type: FlowType, flow: Any) -> dict[str, Any]:
     """What every flow template gets: the flow, its forms, and cross links
     that keep `return_to` and the OAuth2 login challenge."""
     # Kratos v1.3 does not fill the identifier from the OIDC login_hint itself.
     hint = login_hint(flow) if flow_type == "login" else ""
-    ui = flow_ui(flow.ui, prefill={"identifier": hint})
-    return_to = getattr(flow, "return_to", None) or ""
+    ui = flow_ui(flow.ui, prefill={"identifier": hint}, link_is_safe=lambda url: bool(safe_url(request, url)))
+    if not is_kratos_url(ui.action):
+        # The form would send what the person types somewhere other than Kratos.
+        logger.error("Kratos flow %s posts to %r, which is not KRATOS_BROWSER_URL", getattr(flow, "id", ""), ui.action)
+        raise OryProtocolError("Kratos public", "the flow's form does not post to KRATOS_BROWSER_URL")
+    # Kratos v1.3 stores the return_to it was given without checking it.
+    return_to = safe_url(request, getattr(flow, "return_to", None))
     challenge = oauth2_login_challenge(flow)
     requested_aal = getattr(flow, "requested_aal", None)  # enums in ory-client
     state = getattr(flow, "state", None)
@@ -140,7 +148,11 @@ def flow_page(request: HttpRequest, flow_type: FlowType) -> HttpResponse:
         return _handle_problem(request, flow_type, problem)
     except OryRejected as exc:
         return error_page_for(request, exc)
-    return render(request, f"oryauth/selfservice/{flow_type}.html", _page_context(flow_type, flow))
+    try:
+        context = _page_context(request, flow_type, flow)
+    except OryProtocolError as exc:
+        return error_page_for(request, exc)
+    return render(request, f"oryauth/selfservice/{flow_type}.html", context)
 
 
 @xframe_options_deny  # account forms are never framed, even on sites without XFrameOptionsMiddleware

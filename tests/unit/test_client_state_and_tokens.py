@@ -12,7 +12,8 @@ from django.test import RequestFactory
 
 from oryauth.client import state as pending_logins
 from oryauth.client.flow import passthrough_parameters
-from oryauth.client.state import PendingLogin, begin_login, safe_next_url, take_pending_login
+from oryauth.client.state import PendingLogin, begin_login, take_pending_login
+from oryauth.redirects import safe_next_url
 from oryauth.client.tokens import TokenResponse, client_credentials, explain_token_error
 from oryauth.errors import OryRejected
 

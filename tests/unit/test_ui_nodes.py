@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 from django.template.loader import render_to_string
+from django.test import RequestFactory
 from ory_client.models import LoginFlow, RecoveryFlow, RegistrationFlow, SettingsFlow, VerificationFlow
 from ory_client.models.ui_container import UiContainer
 
+from oryauth.redirects import safe_url
 from oryauth.selfservice.flows import oauth2_login_challenge
 from oryauth.selfservice.nodes import ADDRESS_NOT_VERIFIED, FlowUi, flow_ui
 
@@ -149,13 +151,14 @@ def test_recovery_resend_button_keeps_its_name_and_value() -> None:
 
 
 def test_anchor_script_and_division_nodes_are_rendered() -> None:
+    site = RequestFactory().get("/settings", HTTP_HOST="127.0.0.1:8000")
     ui = flow_ui(container(
         node("", node_type="a", id="continue", href="http://127.0.0.1:8000/", title={"id": 1070009, "text": "Continue", "type": "info"}),
         node("", node_type="script", group="webauthn", id="webauthn_script", src="http://127.0.0.1:4433/.well-known/ory/webauthn.js",
              type="text/javascript", **{"async": True}, crossorigin="anonymous", integrity="sha512-abc",
              referrerpolicy="no-referrer", nonce="n0nce"),
         node("", node_type="div", group="captcha", id="captcha"),
-    ))
+    ), link_is_safe=lambda url: bool(safe_url(site, url)))
     soup = rendered(ui)
 
     link = soup.select_one('[data-testid="node/a/continue"]')
@@ -213,8 +216,9 @@ def test_oauth2_login_challenge_is_read_from_the_flow() -> None:
 def render_page(flow_type: str, flow: Any) -> BeautifulSoup:
     from oryauth.selfservice.views import _page_context
 
-    return BeautifulSoup(render_to_string(f"oryauth/selfservice/{flow_type}.html", _page_context(flow_type, flow)),
-                         "html.parser")
+    request = RequestFactory().get(f"/{flow_type}", HTTP_HOST="127.0.0.1:8000")
+    context = _page_context(request, flow_type, flow)
+    return BeautifulSoup(render_to_string(f"oryauth/selfservice/{flow_type}.html", context), "html.parser")
 
 
 def test_login_with_an_unverified_address_message_links_to_verification() -> None:
