@@ -56,6 +56,9 @@ def _start_flow(request: HttpRequest, flow_type: FlowType, params: dict[str, str
         # Kratos v1.3 does not check every one of these: an unsafe value is
         # dropped here, so Kratos falls back to its configured default.
         forwarded[name] = absolute_safe_url(request, forwarded[name])
+        if params[name] and not forwarded[name]:
+            logger.warning("Ignored %s=%r: not on this site, Kratos, Hydra or ORYAUTH['REDIRECT_ALLOWED_HOSTS']",
+                           name, params[name][:200])
     return _redirect(create_flow_url(flow_type, **forwarded))
 
 
@@ -109,10 +112,11 @@ def _page_context(request: HttpRequest, flow_type: FlowType, flow: Any) -> dict[
     # Kratos v1.3 does not fill the identifier from the OIDC login_hint itself.
     hint = login_hint(flow) if flow_type == "login" else ""
     ui = flow_ui(flow.ui, prefill={"identifier": hint}, link_is_safe=lambda url: bool(safe_url(request, url)))
-    if not is_kratos_url(ui.action):
-        # The form would send what the person types somewhere other than Kratos.
-        logger.error("Kratos flow %s posts to %r, which is not KRATOS_BROWSER_URL", getattr(flow, "id", ""), ui.action)
-        raise OryProtocolError("Kratos public", "the flow's form does not post to KRATOS_BROWSER_URL")
+    if not safe_url(request, ui.action):
+        # The form would send what the person types to a host we do not trust.
+        # (Kratos, or this site: a passed verification "continues" to return_to.)
+        logger.error("Kratos flow %s has the form action %r, not on a trusted host", getattr(flow, "id", ""), ui.action)
+        raise OryProtocolError("Kratos public", "the flow's form does not post to Kratos or this site")
     # Kratos v1.3 stores the return_to it was given without checking it.
     return_to = safe_url(request, getattr(flow, "return_to", None))
     challenge = oauth2_login_challenge(flow)

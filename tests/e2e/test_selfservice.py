@@ -193,10 +193,10 @@ def test_settings_asks_to_sign_in_first_and_returns_there(page: Page) -> None:
     expect(page.get_by_test_id("settings/identity")).to_contain_text(identity.email)
 
 
-def test_error_page_explains_a_foreign_return_to(page: Page) -> None:
-    response = page.goto("/login?return_to=http://evil.example/")
+def test_a_foreign_return_to_is_dropped_and_the_sign_in_page_shown(page: Page) -> None:
+    page.goto("/login?return_to=http://evil.example/")
 
-    page.wait_for_url(f"{SITE}/error?id=*")
-    assert response is not None and response.status == 400
-    expect(page.get_by_test_id("problem/message")).to_contain_text("not on the list of allowed addresses")
-    screenshot(page, "selfservice-error-return-to")
+    page.wait_for_url(f"{SITE}/login?flow=*")
+    expect(page.get_by_test_id("flow/form/password")).to_be_visible()
+    assert "evil.example" not in page.content()
+    screenshot(page, "selfservice-foreign-return-to-dropped")

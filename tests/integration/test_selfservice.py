@@ -33,7 +33,9 @@ def kratos_flow(browser: requests.Session, flow_type: str, base: str = KRATOS_PU
 
 
 def client_with_cookies_of(browser: requests.Session) -> Client:
-    client = Client()
+    """A Django test client on the site's own host (a return_to on it is ours),
+    holding the browser's Kratos cookies."""
+    client = Client(HTTP_HOST="127.0.0.1:8000")
     for cookie in browser.cookies:
         client.cookies[cookie.name] = cookie.value
     return client
@@ -64,7 +66,7 @@ def query_of(url: str) -> dict[str, list[str]]:
     ],
 )
 def test_page_without_flow_redirects_to_kratos_forwarding_what_applies(page: str, given: dict, forwarded: dict) -> None:
-    response = Client().get(page, given)
+    response = Client(HTTP_HOST="127.0.0.1:8000").get(page, given)
 
     assert response.status_code == 303
     flow_type = page.strip("/")
@@ -155,7 +157,7 @@ def test_settings_flow_without_the_session_sends_the_browser_to_sign_in() -> Non
     response = client.get("/settings", {"flow": flow_id})
 
     assert response.status_code == 303
-    assert response["Location"] == "/login?return_to=http%3A%2F%2Ftestserver%2Fsettings"
+    assert response["Location"] == "/login?return_to=http%3A%2F%2F127.0.0.1%3A8000%2Fsettings"
 
 
 @pytest.fixture
@@ -331,3 +333,31 @@ def test_sign_out_with_kratos_down_gives_a_503_whose_retry_link_is_not_the_post_
     assert response.status_code == 503
     retry = BeautifulSoup(response.content, "html.parser").select_one('[data-testid="problem/retry"]')
     assert retry["href"] == "/"
+
+
+# --- hostile return_to (the attacker goes to Kratos directly) ---------------------
+
+
+@pytest.mark.parametrize("hostile", ["javascript:alert(document.domain)", "https://evil.example/", "//evil.example",
+                                     "data:text/html,<script>alert(1)</script>"])
+def test_a_hostile_after_verification_return_to_never_becomes_the_skip_link(hostile: str) -> None:
+    browser = requests.Session()
+    flow_id = kratos_flow(browser, "registration", after_verification_return_to=hostile)
+    flow = browser.get(f"{KRATOS_PUBLIC}/self-service/registration/flows", params={"id": flow_id}, timeout=5).json()
+    csrf = next(n["attributes"]["value"] for n in flow["ui"]["nodes"] if n["attributes"].get("name") == "csrf_token")
+    registered = browser.post(
+        flow["ui"]["action"],
+        data={"csrf_token": csrf, "method": "password", "traits.email": f"user-{uuid.uuid4().hex[:12]}@example.org",
+              "traits.name.first": "Eve", "traits.name.last": "Attacker", "password": "a long and unguessable passphrase 42"},
+        headers={"Accept": "application/json"}, timeout=10,
+    )
+    # Kratos v1.3 carries the unchecked value into the verification flow it starts.
+    verification = next(c for c in registered.json()["continue_with"] if c["action"] == "show_verification_ui")
+    verification_flow_id = verification["flow"]["id"]
+
+    response = client_with_cookies_of(browser).get("/verification", {"flow": verification_flow_id})
+
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.select_one('[data-testid="flow/link/skip"]')["href"] == "/"
+    assert hostile not in response.content.decode()
