@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
-from .resolution import caller_of, user_of
+from .resolution import caller_accepting_headers, user_of
 
 
 class OryBackend(ModelBackend):
@@ -27,5 +27,6 @@ class OryBackend(ModelBackend):
     def authenticate(self, request: HttpRequest | None, **credentials: Any) -> Any:
         if request is None or credentials:
             return None  # username/password and other backends' logins are not ours
-        user = user_of(caller_of(request))
+        # Calling authenticate(request) is the site opting in to header credentials.
+        user = user_of(caller_accepting_headers(request))
         return user if user.is_authenticated and self.user_can_authenticate(user) else None

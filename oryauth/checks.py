@@ -325,6 +325,8 @@ def check_provider_settings(app_configs: Any = None, **kwargs: Any) -> list[Chec
 @register(Tags.security, "oryauth")
 def check_middleware_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """The resource-server settings (oryauth.middleware / oryauth.resolution)."""
+    if not isinstance(getattr(settings, "ORYAUTH", {}), dict):
+        return []  # oryauth.E000 says so; nothing below could be read
     given = raw_settings()
     messages: list[CheckMessage] = []
     policy = given.get("UNAVAILABLE_POLICY", "anonymous")
@@ -352,6 +354,16 @@ def check_middleware_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
     audiences = [audience] if isinstance(audience, str) else audience
     if not isinstance(audiences, (list, tuple)) or not all(isinstance(item, str) and item for item in audiences):
         messages.append(Error("ORYAUTH['ACCESS_TOKEN_AUDIENCE'] must be a list of audience strings.", id="oryauth.E034"))
+    elif not audiences:
+        messages.append(
+            Warning(
+                "ORYAUTH['ACCESS_TOKEN_AUDIENCE'] is empty: views that accept header credentials take an access "
+                "token Hydra issued to any client, for any API.",
+                hint="Set it to the audience your API expects (e.g. 'https://api.example.org/'); clients then request "
+                "that audience and Hydra must allow it on each client.",
+                id="oryauth.W031",
+            )
+        )
     return messages
 
 

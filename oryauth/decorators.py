@@ -1,12 +1,19 @@
 """Requirements for plain Django views, on top of `request.ory`.
 
-- `login_required`: a person signed in with Kratos (cookie, session token, or
-  an access token issued to a person). Browsers are sent to the portal login
-  with `return_to`; API callers get a JSON 401 with `WWW-Authenticate: Bearer`.
+- `accepts_header_credentials`: the view also accepts `Authorization: Bearer`
+  (a Kratos session token or a Hydra access token) and `X-Session-Token`.
+  Nothing else does: the middleware reads only the Kratos cookie, so a token
+  obtained for an API never opens the Django admin or a cookie page. Requests
+  authenticated by a header skip CSRF (a browser cannot send them cross-site);
+  requests without one get Django's CSRF check as usual.
+- `login_required`: a person signed in with Kratos. Browsers are sent to the
+  portal login with `return_to`; API callers get a JSON 401 with
+  `WWW-Authenticate: Bearer`. Accepts header credentials only where the view
+  is also decorated with `accepts_header_credentials` (outermost).
 - `api_login_required`: any authenticated caller, including client_credentials
-  tokens (machines); always JSON.
+  tokens (machines); always JSON; accepts header credentials.
 - `scope_required(*scopes)`: a Bearer access token granted every scope
-  (403 `insufficient_scope` otherwise). Kratos sessions carry no scopes.
+  (403 `insufficient_scope` otherwise); accepts header credentials.
 - `aal2_required`: a person whose session is aal2 (second factor); browsers
   are sent to a step-up login, API callers get RFC 9470's 401
   `insufficient_user_authentication`.
@@ -23,11 +30,13 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
 
+from .conf import oryauth_settings
 from .errors import OryUnavailable
 from .pages import unavailable_page
-from .resolution import OryCaller, caller_of
+from .resolution import OryCaller, caller_accepting_headers, caller_of, has_header_credential, user_of
 from .selfservice.browser_urls import create_flow_url
 
 View = Callable[..., HttpResponse]
@@ -37,9 +46,10 @@ View = Callable[..., HttpResponse]
 
 
 def wants_json(request: HttpRequest, caller: OryCaller | None = None) -> bool:
-    """API callers: those who sent a header credential or asked for JSON only."""
+    """API callers: those who sent a header credential (accepted here or not)
+    or asked for JSON only."""
     caller = caller or caller_of(request)
-    if caller.via_header:
+    if caller.via_header or has_header_credential(request):
         return True
     accept = request.META.get("HTTP_ACCEPT", "")
     return "application/json" in accept and "text/html" not in accept
@@ -95,6 +105,44 @@ def portal_login_redirect(request: HttpRequest, **params: str) -> HttpResponse:
 
 
 # --- Decorators ----------------------------------------------------------------------
+
+
+def _csrf_refusal(request: HttpRequest, view: View) -> HttpResponse | None:
+    """Django's own CSRF check (CsrfViewMiddleware), for a cookie caller of a
+    view that accepts header credentials; None when the request passes."""
+    check = CsrfViewMiddleware(lambda request: HttpResponse())
+    check.process_request(request)
+    return check.process_view(request, view, (), {})
+
+
+def accepts_header_credentials(view: View) -> View:
+    """Let `Authorization: Bearer` and `X-Session-Token` authenticate `view`.
+
+    A header credential, when present, decides `request.user` and
+    `request.ory` (an invalid one makes the caller anonymous, whatever cookie
+    or Django session came with it) and the request needs no CSRF token.
+    Without one, the cookie and Django session apply, CSRF included."""
+    if getattr(view, "accepts_header_credentials", False):
+        return view
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        caller = caller_accepting_headers(request)
+        if caller.via_header:
+            if caller.unavailable and oryauth_settings().UNAVAILABLE_POLICY == "fail":
+                return unavailable_response(request, caller)
+            request.user = user_of(caller)
+        elif not getattr(view, "csrf_exempt", False):
+            refused = _csrf_refusal(request, view)
+            if refused is not None:
+                return refused
+        return view(request, *args, **kwargs)
+
+    # CSRF is checked above for the requests it protects (cookie callers);
+    # CsrfViewMiddleware would refuse a header-authenticated POST.
+    wrapper.csrf_exempt = True  # type: ignore[attr-defined]
+    wrapper.accepts_header_credentials = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 def _refusal(request: HttpRequest, caller: OryCaller) -> HttpResponse:
@@ -154,8 +202,9 @@ def login_required(view: View) -> View:
 
 
 def api_login_required(view: View) -> View:
-    """Any authenticated caller, person or machine; JSON 401 otherwise."""
-    return _requirement(_unless_authenticated, view)
+    """Any authenticated caller, person or machine; JSON 401 otherwise.
+    Accepts header credentials."""
+    return accepts_header_credentials(_requirement(_unless_authenticated, view))
 
 
 def scope_required(*scopes: str) -> Callable[[View], View]:
@@ -167,7 +216,7 @@ def scope_required(*scopes: str) -> Callable[[View], View]:
             return insufficient_scope_response(scopes)
         return refused
 
-    return lambda view: _requirement(unless_scopes, view)
+    return lambda view: accepts_header_credentials(_requirement(unless_scopes, view))
 
 
 def aal2_required(view: View) -> View:

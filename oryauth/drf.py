@@ -26,7 +26,7 @@ from rest_framework.request import Request
 
 from .conf import oryauth_settings
 from .decorators import bearer_challenge
-from .resolution import OryCaller, caller_of, user_of
+from .resolution import OryCaller, caller_accepting_headers, user_of
 
 
 class OryUnavailableError(exceptions.APIException):
@@ -41,12 +41,13 @@ class InsufficientScope(exceptions.PermissionDenied):
 
 
 def _caller(request: Request) -> OryCaller:
-    return caller_of(request._request)
+    # Listing OryAuthentication is a DRF view's opt-in to header credentials.
+    return caller_accepting_headers(request._request)
 
 
 class OryAuthentication(BaseAuthentication):
-    """Authenticates with whatever the oryauth middleware resolved (or
-    resolves it here when the middleware is not installed)."""
+    """Authenticates by a header credential (Bearer, X-Session-Token) or the
+    Kratos session cookie (with DRF's CSRF check for unsafe methods)."""
 
     def authenticate(self, request: Request) -> tuple[Any, OryCaller] | None:
         caller = _caller(request)

@@ -1,5 +1,4 @@
-"""`request.user` and `request.ory` from a Kratos session cookie, a Kratos
-session token or a Hydra access token.
+"""`request.user` and `request.ory` from the Kratos session cookie.
 
 Add after Django's AuthenticationMiddleware::
 
@@ -11,22 +10,24 @@ Add after Django's AuthenticationMiddleware::
     ]
 
 Who the caller is, and the cache that makes asking cheap, live in
-`oryauth.resolution`. This class only applies the answer:
+`oryauth.resolution`. This class only applies the answer for the cookie:
 
-- a valid credential sets `request.user` (the person's Django user;
-  anonymous for a machine's client_credentials token);
-- an invalid or malformed header credential (Bearer, X-Session-Token) makes
-  the caller anonymous, whatever Django session came with it;
-- an invalid cookie, or no credential, leaves Django's own session login
-  (e.g. from the relying-party callback) untouched;
+- a valid Kratos session cookie sets `request.user` (the person's Django user);
+- an invalid cookie, or none, leaves Django's own session login (e.g. from
+  the relying-party callback) untouched;
 - Ory unreachable: `UNAVAILABLE_POLICY` ("anonymous" by default; "fail"
   answers 503 here).
+
+Header credentials (`Authorization: Bearer`, `X-Session-Token`) are *not*
+read here: a token someone obtained for an API must not open the Django
+admin or any page that did not ask for it. Views opt in with
+`oryauth.decorators.accepts_header_credentials` (the API decorators and the
+DRF classes do so themselves).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 
 from .conf import oryauth_settings
@@ -47,15 +48,6 @@ class OryAuthenticationMiddleware:
             # Eager: on warm requests the user is built from this process's
             # copy of its row (no query), cheaper than a lazy wrapper.
             request.user = user_of(caller)
-            if caller.via_header:
-                # A header credential cannot be sent cross-site by a browser,
-                # so CSRF protection (meant for cookies) does not apply.
-                request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
-        elif caller.unavailable:
-            if oryauth_settings().UNAVAILABLE_POLICY == "fail":
-                return unavailable_response(request, caller)
-            if caller.via_header:
-                request.user = AnonymousUser()
-        elif caller.via_header:
-            request.user = AnonymousUser()
+        elif caller.unavailable and oryauth_settings().UNAVAILABLE_POLICY == "fail":
+            return unavailable_response(request, caller)
         return self.get_response(request)

@@ -2,19 +2,27 @@
 access token, resolved to an `OryCaller` with at most one call to Ory per
 credential and cache period.
 
-The one entry point is `caller_of(request)` (the middleware calls it; the
-decorators and the DRF classes call it when the middleware is not installed).
-Sign-out views call `forget_credentials_of(request)` so the cached answer does
-not outlive the session.
+Two entry points, because header credentials are opt-in per view:
 
-How a credential is recognised (first match wins):
+- `caller_of(request)`: the caller behind the Kratos session cookie
+  (`SESSION_COOKIE_NAME`). The middleware calls it for every request, so
+  every page, the Django admin included, knows only cookie callers (and
+  Django's own session login), with CSRF protection as usual.
+- `caller_accepting_headers(request)`: for views that opted in to header
+  credentials (`oryauth.decorators.accepts_header_credentials`, the API
+  decorators, the DRF classes, the authentication backend). A header
+  credential, when present, is the caller; otherwise the cookie's.
+
+Header credentials (first match wins):
 
 1. `Authorization: Bearer <token>`: a token starting with
    `SESSION_TOKEN_PREFIX` (Kratos's `ory_st_`) is a Kratos session token,
    anything else a Hydra access token (`ory_at_...` or a JWT). The prefix picks
    the one upstream call; we never try both.
 2. `X-Session-Token: <token>`: always a Kratos session token.
-3. the Kratos session cookie (`SESSION_COOKIE_NAME`).
+
+Sign-out views call `forget_credentials_of(request)` so the cached answer does
+not outlive the session.
 
 Cache: Django's cache framework (`CACHE_ALIAS`), keyed by a SHA-256 of the
 credential (never the credential itself), for `SESSION_CACHE_TTL` seconds but
@@ -148,8 +156,8 @@ def _bearer_token(request: HttpRequest) -> str | None:
     return token.strip()
 
 
-def credentials_of(request: HttpRequest, conf: OryAuthSettings | None = None) -> list[Credential]:
-    """Every Ory credential on the request, in the order they are tried."""
+def header_credentials_of(request: HttpRequest, conf: OryAuthSettings | None = None) -> list[Credential]:
+    """The Ory credentials in the request's headers, in the order they are tried."""
     conf = conf or oryauth_settings()
     found: list[Credential] = []
     bearer = _bearer_token(request)
@@ -159,24 +167,56 @@ def credentials_of(request: HttpRequest, conf: OryAuthSettings | None = None) ->
     session_token = request.META.get("HTTP_X_SESSION_TOKEN")
     if session_token is not None:
         found.append(Credential("session_token", session_token.strip()))
-    cookie = request.COOKIES.get(conf.SESSION_COOKIE_NAME)
-    if cookie is not None:
-        found.append(Credential("session_cookie", cookie, request=request))
     return found
+
+
+def cookie_credential_of(request: HttpRequest, conf: OryAuthSettings | None = None) -> Credential | None:
+    """The Kratos session cookie, when the browser sent one."""
+    conf = conf or oryauth_settings()
+    cookie = request.COOKIES.get(conf.SESSION_COOKIE_NAME)
+    return Credential("session_cookie", cookie, request=request) if cookie is not None else None
+
+
+def credentials_of(request: HttpRequest, conf: OryAuthSettings | None = None) -> list[Credential]:
+    """Every Ory credential on the request: headers first, then the cookie."""
+    conf = conf or oryauth_settings()
+    cookie = cookie_credential_of(request, conf)
+    return header_credentials_of(request, conf) + ([cookie] if cookie else [])
+
+
+def has_header_credential(request: HttpRequest) -> bool:
+    """Whether the request carries a header credential, accepted here or not
+    (such a caller is an API client: it gets JSON answers)."""
+    return bool(header_credentials_of(request))
 
 
 # --- Public entry points ---------------------------------------------------------
 
 
 def caller_of(request: HttpRequest) -> OryCaller:
-    """The caller of this request (`request.ory`), resolved once per request."""
+    """The caller of this request (`request.ory`), resolved once per request:
+    the Kratos session cookie's, or a header credential's where the view
+    accepted header credentials (`caller_accepting_headers`)."""
     caller = getattr(request, "ory", None)
     if isinstance(caller, OryCaller):
         return caller
-    found = credentials_of(request)
-    caller = resolve(found[0]) if found else NO_CREDENTIAL
+    cookie = cookie_credential_of(request)
+    caller = resolve(cookie) if cookie else NO_CREDENTIAL
     request.ory = caller  # type: ignore[attr-defined]
     return caller
+
+
+def caller_accepting_headers(request: HttpRequest) -> OryCaller:
+    """The caller for a view that accepts header credentials: the header
+    credential's when the request carries one (it then becomes `request.ory`,
+    even when it is invalid: a bad token is never rescued by a cookie),
+    otherwise the cookie's."""
+    if not getattr(request, "_oryauth_headers_read", False):
+        request._oryauth_headers_read = True  # type: ignore[attr-defined]
+        found = header_credentials_of(request)
+        if found:
+            request.ory = resolve(found[0])  # type: ignore[attr-defined]
+    return caller_of(request)
 
 
 def user_of(caller: OryCaller) -> Any:

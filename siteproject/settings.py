@@ -118,4 +118,7 @@ ORYAUTH = {
         "ORYAUTH_CLIENT_POST_LOGOUT_REDIRECT_URI", default="http://127.0.0.1:8000/auth/logged-out"
     ),
     "CLIENT_SCOPES": env.list("ORYAUTH_CLIENT_SCOPES", default=["openid", "offline_access", "email", "profile"]),
+    # The demo's API (/api/me/) takes only access tokens issued for it: a token
+    # a person got for another client or API is refused.
+    "ACCESS_TOKEN_AUDIENCE": env.list("ORYAUTH_API_AUDIENCE", default=["http://127.0.0.1:8000/api/"]),
 }

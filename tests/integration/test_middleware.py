@@ -57,7 +57,11 @@ def new_client(**fields: Any) -> OAuth2Client:
     )
 
 
-def client_credentials_token(scope: str = "read write", audience: str = "", allowed: str = "read write") -> tuple[OAuth2Client, str]:
+# The audience the demo site's API takes (ORYAUTH["ACCESS_TOKEN_AUDIENCE"]).
+API_AUDIENCE = "http://127.0.0.1:8000/api/"
+
+
+def client_credentials_token(scope: str = "read write", audience: str = API_AUDIENCE, allowed: str = "read write") -> tuple[OAuth2Client, str]:
     """A client allowed `allowed` scopes, and a client_credentials token for `scope`."""
     client = new_client(grant_types=["client_credentials"], scope=allowed, audience=[audience] if audience else [])
     form = {"grant_type": "client_credentials", "scope": scope} | ({"audience": audience} if audience else {})
@@ -69,12 +73,16 @@ def client_credentials_token(scope: str = "read write", audience: str = "", allo
 REDIRECT_URI = "http://127.0.0.1:5599/callback"  # never opened: we read the code off the redirect
 
 
-def authorization_code_tokens(identity: KratosIdentity, scopes: tuple[str, ...] = ("openid", "offline_access", "read")) -> dict[str, Any]:
+def authorization_code_tokens(
+    identity: KratosIdentity, scopes: tuple[str, ...] = ("openid", "offline_access", "read"), audience: str = API_AUDIENCE,
+) -> dict[str, Any]:
     """Tokens from a real authorization-code flow at Hydra, with the login and
-    consent challenges accepted through Hydra's admin API for `identity`."""
+    consent challenges accepted through Hydra's admin API for `identity`
+    (for `audience`; "" asks for none)."""
+    audiences = [audience] if audience else []
     client = new_client(
         grant_types=["authorization_code", "refresh_token"], response_types=["code"],
-        scope=" ".join(scopes), redirect_uris=[REDIRECT_URI],
+        scope=" ".join(scopes), redirect_uris=[REDIRECT_URI], audience=audiences,
     )
     browser = requests.Session()
 
@@ -84,14 +92,14 @@ def authorization_code_tokens(identity: KratosIdentity, scopes: tuple[str, ...] 
         return answer.headers["Location"]
 
     query = {"client_id": client.client_id, "response_type": "code", "scope": " ".join(scopes),
-             "redirect_uri": REDIRECT_URI, "state": uuid.uuid4().hex}
+             "redirect_uri": REDIRECT_URI, "state": uuid.uuid4().hex} | ({"audience": audience} if audience else {})
     login_url = next_location(f"{HYDRA_PUBLIC}/oauth2/auth?" + requests.compat.urlencode(query))
     login_challenge = parse_qs(urlsplit(login_url).query)["login_challenge"][0]
     accepted = ory.hydra_admin().accept_o_auth2_login_request(login_challenge, AcceptOAuth2LoginRequest(subject=identity.id))
     consent_url = next_location(accepted.redirect_to)
     consent_challenge = parse_qs(urlsplit(consent_url).query)["consent_challenge"][0]
     accepted = ory.hydra_admin().accept_o_auth2_consent_request(
-        consent_challenge, AcceptOAuth2ConsentRequest(grant_scope=list(scopes))
+        consent_challenge, AcceptOAuth2ConsentRequest(grant_scope=list(scopes), grant_access_token_audience=audiences)
     )
     callback = next_location(accepted.redirect_to)
     code = parse_qs(urlsplit(callback).query)["code"][0]
@@ -246,6 +254,46 @@ def test_refresh_token_presented_as_bearer_is_refused(identity: KratosIdentity) 
 
     assert response.status_code == 401
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
+
+
+def test_access_token_issued_to_another_client_without_our_audience_is_refused_by_the_demo_api(identity: KratosIdentity) -> None:
+    tokens = authorization_code_tokens(identity, scopes=("openid",), audience="")
+
+    assert me(**bearer(tokens["access_token"])).status_code == 401
+
+
+@pytest.fixture
+def staff_identity(identity: KratosIdentity) -> KratosIdentity:
+    """A person whose Django user (linked on their first cookie visit) is a superuser."""
+    assert me(client_with_cookie(cookie_of(identity))).status_code == 200
+    get_user_model().objects.filter(ory_identities__subject=identity.id).update(is_staff=True, is_superuser=True)
+    return identity
+
+
+@pytest.mark.parametrize("audience", ["", API_AUDIENCE])
+def test_a_bearer_token_never_opens_the_django_admin(staff_identity: KratosIdentity, audience: str) -> None:
+    token = authorization_code_tokens(staff_identity, scopes=("openid",), audience=audience)["access_token"]
+    client = Client(enforce_csrf_checks=True)
+
+    index = client.get("/admin/", **bearer(token))
+    change = client.post("/admin/auth/user/add/", {"username": "intruder", "password1": "x" * 20, "password2": "x" * 20},
+                         **bearer(token))
+
+    assert index.status_code == 302 and "/admin/login/" in index["Location"]
+    assert change.status_code in (302, 403)
+    assert not get_user_model().objects.filter(username="intruder").exists()
+
+
+def test_a_session_token_never_opens_the_django_admin(staff_identity: KratosIdentity) -> None:
+    token = api_session_token(staff_identity)
+
+    for headers in (bearer(token), {"HTTP_X_SESSION_TOKEN": token}):
+        response = Client().get("/admin/", **headers)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_staff_persons_cookie_still_opens_the_django_admin(staff_identity: KratosIdentity) -> None:
+    assert client_with_cookie(cookie_of(staff_identity)).get("/admin/").status_code == 200
 
 
 def test_access_token_for_another_audience_is_refused() -> None:
@@ -435,7 +483,7 @@ def test_a_bad_header_credential_is_not_rescued_by_a_valid_cookie(identity: Krat
 
 def test_settings_used_by_these_tests_are_the_documented_defaults() -> None:
     conf = oryauth_settings()
-    assert (conf.SESSION_TOKEN_PREFIX, conf.UNAVAILABLE_POLICY, conf.ACCESS_TOKEN_AUDIENCE) == ("ory_st_", "anonymous", ())
+    assert (conf.SESSION_TOKEN_PREFIX, conf.UNAVAILABLE_POLICY, conf.ACCESS_TOKEN_AUDIENCE) == ("ory_st_", "anonymous", (API_AUDIENCE,))
 
 
 # --- Sign-out through the portal and the relying party ---------------------------------------------

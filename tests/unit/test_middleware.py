@@ -17,7 +17,7 @@ from django.test import RequestFactory, override_settings
 from ory_client.models import Identity, Session
 
 from oryauth import ory
-from oryauth.decorators import aal2_required, api_login_required, login_required, scope_required
+from oryauth.decorators import accepts_header_credentials, aal2_required, api_login_required, login_required, scope_required
 from oryauth.errors import OryUnavailable
 from oryauth.middleware import OryAuthenticationMiddleware
 from oryauth.resolution import Credential, OryCaller, _cache_seconds, _usable, credentials_of, forget_credentials_of
@@ -67,10 +67,11 @@ def ok_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
 
 
-def through_middleware(request: HttpRequest) -> HttpResponse:
+def through_middleware(request: HttpRequest, view: Any = None) -> HttpResponse:
+    """The middleware, then `view` (by default one that accepts header credentials)."""
     if not hasattr(request, "user"):
         request.user = AnonymousUser()
-    return OryAuthenticationMiddleware(ok_view)(request)
+    return OryAuthenticationMiddleware(view or accepts_header_credentials(ok_view))(request)
 
 
 # --- Which credential, which call ----------------------------------------------------------
@@ -110,16 +111,46 @@ def test_malformed_tokens_are_refused_without_a_call(value: str) -> None:
 
 
 @pytest.mark.django_db
-def test_a_valid_header_credential_sets_the_user_and_skips_csrf(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_valid_header_credential_sets_the_user_and_needs_no_csrf_token_where_the_view_accepts_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     session = a_session()
     monkeypatch.setattr(ory, "whoami", StubWhoami(session))
     request = RequestFactory().post("/", HTTP_X_SESSION_TOKEN=SESSION_TOKEN)
 
-    through_middleware(request)
+    response = through_middleware(request)
 
+    assert response.status_code == 200
     assert request.user.email == session.identity.traits["email"]
     assert request.ory.identity_id == str(session.identity.id)
-    assert request._dont_enforce_csrf_checks is True
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", [{"HTTP_AUTHORIZATION": f"Bearer {SESSION_TOKEN}"}, {"HTTP_AUTHORIZATION": f"Bearer {ACCESS_TOKEN}"},
+                                    {"HTTP_X_SESSION_TOKEN": SESSION_TOKEN}])
+def test_a_header_credential_means_nothing_to_a_view_that_did_not_accept_header_credentials(
+    monkeypatch: pytest.MonkeyPatch, header: dict[str, str]
+) -> None:
+    whoami = StubWhoami(a_session())
+    monkeypatch.setattr(ory, "whoami", whoami)
+    monkeypatch.setattr(ory, "hydra_admin", lambda: pytest.fail("a token was introspected for a view that did not ask"))
+    seen: list[Any] = []
+    request = RequestFactory().get("/admin/", **header)
+
+    through_middleware(request, view=lambda r: seen.append(r.user) or HttpResponse("ok"))
+
+    assert not seen[0].is_authenticated
+    assert whoami.calls == []
+
+
+@pytest.mark.django_db
+def test_a_cookie_caller_of_a_view_accepting_header_credentials_still_needs_a_csrf_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ory, "whoami", StubWhoami(a_session()))
+    request = RequestFactory().post("/", HTTP_COOKIE="ory_kratos_session=abc")
+
+    response = through_middleware(request)
+
+    assert response.status_code == 403
 
 
 @pytest.mark.django_db
@@ -316,14 +347,21 @@ def test_aal2_required_lets_an_aal2_session_in() -> None:
 def test_middleware_setting_mistakes_are_reported_by_id(setting: dict[str, Any], check_id: str) -> None:
     from oryauth.checks import check_middleware_settings
 
-    with override_settings(ORYAUTH=setting):
+    with override_settings(ORYAUTH={"ACCESS_TOKEN_AUDIENCE": "https://api.example.org/", **setting}):
         assert [message.id for message in check_middleware_settings()] == [check_id]
 
 
-def test_the_default_middleware_settings_pass_the_checks() -> None:
+def test_the_demo_sites_middleware_settings_pass_the_checks() -> None:
     from oryauth.checks import check_middleware_settings
 
     assert check_middleware_settings() == []
+
+
+def test_accepting_access_tokens_without_an_audience_is_warned_about() -> None:
+    from oryauth.checks import check_middleware_settings
+
+    with override_settings(ORYAUTH={}):
+        assert [message.id for message in check_middleware_settings()] == ["oryauth.W031"]
 
 
 # --- Several processes share one cache ----------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_oryauth_that_is_not_a_dict_is_reported() -> None:
 
 
 def test_an_empty_browser_url_is_allowed_and_falls_back_to_the_public_url() -> None:
-    with override_settings(ORYAUTH={"KRATOS_BROWSER_URL": ""}):
+    with override_settings(ORYAUTH={"KRATOS_BROWSER_URL": "", "ACCESS_TOKEN_AUDIENCE": "https://api.example.org/"}):
         assert check_ids() == []
         assert oryauth_settings().kratos_browser_url == oryauth_settings().KRATOS_PUBLIC_URL
 
