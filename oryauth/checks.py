@@ -1,9 +1,14 @@
-"""Django system checks (`manage.py check`) for oryauth's settings.
+"""Django system checks (`manage.py check`) of the core, and the helpers each
+role's own `checks.py` uses.
 
 They run without network, so a typo in a URL is reported at deploy time with
 the setting's name instead of surfacing as a failure on the first request.
+Each role registers its own checks (`oryauth/<role>/checks.py`); URL checks
+look only at the settings the installed roles use (`conf.used_url_settings`).
 
-Ids are stable: add new ones, never renumber.
+Ids are stable: add new ones, never renumber. Core: E000-E004, W001,
+E020/W020/W021/E024, E030-E037, W030-W031. Relying party: E010-E014,
+E021-E023, W022-W023. Provider: E040-E043.
 """
 from __future__ import annotations
 
@@ -13,15 +18,15 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from .client.idtoken import ASYMMETRIC_ALGORITHMS
-from .client.tokens import AUTH_METHODS
-from .conf import OryAuthSettings, known_keys, raw_settings
+from .conf import CREDENTIAL_KINDS, LIST_SETTINGS, OryAuthSettings, as_tuple, known_keys, oryauth_settings, raw_settings
+from .conf import used_url_settings
 
 # URLs that may be left empty (they fall back to another setting).
 OPTIONAL_URLS = {"KRATOS_BROWSER_URL", "HYDRA_ISSUER"}
 
 
-def _url_problem(value: Any) -> str | None:
+def url_problem(value: Any) -> str | None:
+    """What is wrong with a URL setting, or None."""
     if not isinstance(value, str):
         return f"must be a string, got {type(value).__name__}"
     try:
@@ -66,9 +71,16 @@ def check_oryauth_settings(app_configs: Any = None, **kwargs: Any) -> list[Check
                     Error(f"ORYAUTH['{name}'] is empty.", hint="Set it to the URL of that Ory API, or remove the key to use the default.", id="oryauth.E001")
                 )
             continue
-        problem = _url_problem(value)
+        problem = url_problem(value)
         if problem:
             messages.append(Error(f"ORYAUTH['{name}'] = {value!r} {problem}.", id="oryauth.E002"))
+
+    for name in sorted(LIST_SETTINGS & given.keys()):
+        if list_setting(given, name) is None:
+            messages.append(
+                Error(f"ORYAUTH['{name}'] = {given[name]!r} must be a list of non-empty strings (or one string "
+                      "separated by spaces or commas).", id="oryauth.E004")
+            )
 
     timeout = given.get("HTTP_TIMEOUT", 1.0)
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
@@ -76,58 +88,16 @@ def check_oryauth_settings(app_configs: Any = None, **kwargs: Any) -> list[Check
     return messages
 
 
-# --- Relying party (ids E010-E019) -----------------------------------------------
-
-
-@register(Tags.security, "oryauth")
-def check_relying_party_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Mistakes in the CLIENT_* settings that would only show at the first sign-in."""
-    given = raw_settings()
-    messages: list[CheckMessage] = []
-    method = given.get("CLIENT_AUTH_METHOD", "client_secret_basic")
-    if method not in AUTH_METHODS:
-        messages.append(
-            Error(
-                f"ORYAUTH['CLIENT_AUTH_METHOD'] = {method!r} is not a token-endpoint auth method oryauth supports.",
-                hint=f"Use one of {', '.join(AUTH_METHODS)}, as registered on the client in Hydra.",
-                id="oryauth.E010",
-            )
-        )
-    if given.get("CLIENT_ID") and method in ("client_secret_basic", "client_secret_post") and not given.get("CLIENT_SECRET"):
-        messages.append(
-            Error(
-                f"ORYAUTH['CLIENT_SECRET'] is empty but CLIENT_AUTH_METHOD is {method!r}.",
-                hint="Set the client's secret, or use 'none' for a public client.",
-                id="oryauth.E011",
-            )
-        )
-    algorithms = given.get("CLIENT_ID_TOKEN_ALGORITHMS", ("RS256",))
-    refused = [a for a in algorithms if a not in ASYMMETRIC_ALGORITHMS] if isinstance(algorithms, (list, tuple)) else [algorithms]
-    if refused or not algorithms:
-        messages.append(
-            Error(
-                f"ORYAUTH['CLIENT_ID_TOKEN_ALGORITHMS'] contains {refused!r}" if refused else "ORYAUTH['CLIENT_ID_TOKEN_ALGORITHMS'] is empty.",
-                hint="Only asymmetric algorithms are accepted (RS256/384/512, ES256/384/512): 'none' and HS* would let "
-                "anyone who knows Hydra's public key forge ID tokens.",
-                id="oryauth.E012",
-            )
-        )
-    if method == "none" and given.get("CLIENT_USE_PKCE", True) is False:
-        messages.append(
-            Error(
-                "A public client (CLIENT_AUTH_METHOD 'none') needs PKCE, but CLIENT_USE_PKCE is False.",
-                hint="Remove CLIENT_USE_PKCE or set it to True.",
-                id="oryauth.E013",
-            )
-        )
-    for name in OryAuthSettings.client_url_setting_names():
-        value = given.get(name)
-        if value in (None, ""):
-            continue
-        problem = _url_problem(value)
-        if problem:
-            messages.append(Error(f"ORYAUTH['{name}'] = {value!r} {problem}.", id="oryauth.E014"))
-    return messages
+def list_setting(given: dict[str, Any], name: str) -> tuple[str, ...] | None:
+    """A list setting exactly as `oryauth.conf` reads it (one parser for both),
+    or None when it is not a list of non-empty strings."""
+    value = given.get(name, ())
+    if value is None and name == "CREDENTIALS":
+        return ()
+    if not isinstance(value, (str, list, tuple)):
+        return None
+    items = as_tuple(value)
+    return items if all(isinstance(item, str) and item for item in items) else None
 
 
 # --- Deployment mistakes (ids E020-E029, W020-W029) ------------------------------
@@ -146,47 +116,45 @@ _PUBLIC_SETTINGS = ("KRATOS_PUBLIC_URL", "KRATOS_BROWSER_URL", "HYDRA_PUBLIC_URL
 _ADMIN_SETTINGS = ("KRATOS_ADMIN_URL", "HYDRA_ADMIN_URL")
 # URLs a browser visits: cookies for `localhost` and `127.0.0.1` differ.
 _BROWSER_SETTINGS = ("KRATOS_BROWSER_URL", "HYDRA_PUBLIC_URL", "HYDRA_ISSUER", "CLIENT_REDIRECT_URI", "CLIENT_POST_LOGOUT_REDIRECT_URI")
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-# Secrets that ship in examples and the demo site.
-_DEV_SECRET_MARKERS = ("change-me", "changeme", "dev-demo", "secret123", "example")
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def _effective_urls() -> dict[str, str]:
-    """Every URL setting as oryauth uses it (defaults and fallbacks applied),
-    leaving out malformed ones (E002/E014 report those)."""
-    from .conf import oryauth_settings
-
+def effective_urls() -> dict[str, str]:
+    """Every URL setting the installed roles use, as oryauth uses it (defaults
+    and fallbacks applied), leaving out malformed ones (E002/E014 report those)."""
     conf = oryauth_settings()
+    used = used_url_settings(conf)
     # KRATOS_BROWSER_URL and HYDRA_ISSUER count only when set: empty, they
     # repeat another setting, which is checked under its own name.
     values = {name: getattr(conf, name) for name in OryAuthSettings.url_setting_names()}
     for name in OryAuthSettings.client_url_setting_names():
         values[name] = getattr(conf, name)
-    return {name: value for name, value in values.items() if isinstance(value, str) and value and not _url_problem(value)}
+    return {
+        name: value
+        for name, value in values.items()
+        if name in used and isinstance(value, str) and value and not url_problem(value)
+    }
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
+def origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     return parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
 
 
 @register(Tags.security, "oryauth")
 def check_deployment_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Admin and public URLs mixed up, localhost mixed with 127.0.0.1, an
-    incomplete relying-party setup, and development leftovers in production."""
+    """Admin and public URLs mixed up, localhost mixed with 127.0.0.1, and
+    http outside development."""
     if not isinstance(getattr(settings, "ORYAUTH", {}), dict):
         return []  # E000 says it
-    from .conf import oryauth_settings
-
-    conf = oryauth_settings()
-    urls = _effective_urls()
+    urls = effective_urls()
     messages: list[CheckMessage] = []
 
     # E020: a public URL that is one of the admin APIs (admin APIs must never reach browsers).
-    admin_origins = {_origin(urls[name]): name for name in _ADMIN_SETTINGS if name in urls}
+    admin_origins = {origin(urls[name]): name for name in _ADMIN_SETTINGS if name in urls}
     for name in _PUBLIC_SETTINGS:
-        if name in urls and _origin(urls[name]) in admin_origins:
-            admin_name = admin_origins[_origin(urls[name])]
+        if name in urls and origin(urls[name]) in admin_origins:
+            admin_name = admin_origins[origin(urls[name])]
             messages.append(
                 Error(
                     f"ORYAUTH['{name}'] = {urls[name]!r} is the same server as {admin_name}, an admin API.",
@@ -212,9 +180,9 @@ def check_deployment_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
     # W021: localhost and 127.0.0.1 mixed in URLs a browser visits.
     browser_settings = _BROWSER_SETTINGS if "KRATOS_BROWSER_URL" in urls else ("KRATOS_PUBLIC_URL", *_BROWSER_SETTINGS)
     hosts = {name: urlsplit(urls[name]).hostname for name in browser_settings if name in urls}
-    spellings = {host for host in hosts.values() if host in _LOOPBACK}
+    spellings = {host for host in hosts.values() if host in LOOPBACK}
     if len(spellings) > 1:
-        listing = ", ".join(f"{name}={host}" for name, host in hosts.items() if host in _LOOPBACK)
+        listing = ", ".join(f"{name}={host}" for name, host in hosts.items() if host in LOOPBACK)
         messages.append(
             Warning(
                 f"Browser-facing oryauth URLs mix loopback spellings ({listing}).",
@@ -224,40 +192,11 @@ def check_deployment_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
             )
         )
 
-    # E021-E023: relying-party settings that cannot work together.
-    if bool(conf.CLIENT_ID) != bool(conf.CLIENT_REDIRECT_URI):
-        missing = "CLIENT_REDIRECT_URI" if conf.CLIENT_ID else "CLIENT_ID"
-        messages.append(
-            Error(
-                f"ORYAUTH['{missing}'] is empty while {'CLIENT_ID' if conf.CLIENT_ID else 'CLIENT_REDIRECT_URI'} is set.",
-                hint="A relying party needs both its client id and the redirect URI registered on that client "
-                "(manage.py oryauth_clients ensure-site-client registers them).",
-                id="oryauth.E021",
-            )
-        )
-    if conf.CLIENT_ID and "openid" not in conf.CLIENT_SCOPES:
-        messages.append(
-            Error(
-                f"ORYAUTH['CLIENT_SCOPES'] = {list(conf.CLIENT_SCOPES)!r} lacks 'openid'.",
-                hint="Without openid Hydra issues no ID token, and the relying party cannot sign anyone in.",
-                id="oryauth.E022",
-            )
-        )
-    redirect, post_logout = urls.get("CLIENT_REDIRECT_URI"), urls.get("CLIENT_POST_LOGOUT_REDIRECT_URI")
-    if redirect and post_logout and _origin(redirect) != _origin(post_logout):
-        messages.append(
-            Error(
-                f"ORYAUTH['CLIENT_POST_LOGOUT_REDIRECT_URI'] = {post_logout!r} is not on the redirect URI's scheme, host and port.",
-                hint="Hydra refuses a post-logout redirect URI that does not share scheme, host and port with a redirect URI.",
-                id="oryauth.E023",
-            )
-        )
-
-    # E024/W022: development leftovers with DEBUG off on a non-local site.
-    deployed = not settings.DEBUG and any(urlsplit(urls[name]).hostname not in _LOOPBACK for name in hosts)
+    # E024: http with DEBUG off on a non-local site.
+    deployed = not settings.DEBUG and any(urlsplit(urls[name]).hostname not in LOOPBACK for name in hosts)
     if deployed:
         for name in hosts:
-            if urlsplit(urls[name]).scheme == "http" and urlsplit(urls[name]).hostname not in _LOOPBACK:
+            if urlsplit(urls[name]).scheme == "http" and urlsplit(urls[name]).hostname not in LOOPBACK:
                 messages.append(
                     Error(
                         f"ORYAUTH['{name}'] = {urls[name]!r} uses http while DEBUG is off.",
@@ -266,59 +205,6 @@ def check_deployment_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
                         id="oryauth.E024",
                     )
                 )
-        secret = conf.CLIENT_SECRET
-        if conf.CLIENT_ID and conf.CLIENT_AUTH_METHOD != "none" and secret and (
-            len(secret) < 24 or any(marker in secret.lower() for marker in _DEV_SECRET_MARKERS)
-        ):
-            messages.append(
-                Warning(
-                    "ORYAUTH['CLIENT_SECRET'] looks like a development secret while DEBUG is off.",
-                    hint="Rotate the client's secret (Django admin, OAuth2 clients, Rotate secret) and set the new one.",
-                    id="oryauth.W022",
-                )
-            )
-    return messages
-
-
-# --- Provider: login / consent / logout (ids E040-E049) ---------------------------
-
-
-@register(Tags.security, "oryauth")
-def check_provider_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Mistakes in the PROVIDER_* settings that would only show at a consent."""
-    from django.utils.module_loading import import_string
-
-    given = raw_settings()
-    messages: list[CheckMessage] = []
-    for name in ("PROVIDER_LOGIN_REMEMBER_FOR", "PROVIDER_CONSENT_REMEMBER_FOR"):
-        value = given.get(name, 0)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            messages.append(
-                Error(f"ORYAUTH['{name}'] = {value!r} must be a whole number of seconds, 0 or more.", id="oryauth.E040")
-            )
-    hook = given.get("PROVIDER_CLAIMS_HOOK", "")
-    if hook:
-        try:
-            loaded = import_string(hook) if isinstance(hook, str) else None
-        except ImportError as exc:
-            loaded, reason = None, str(exc)
-        else:
-            reason = "it is not a callable" if loaded is not None else "it must be a dotted path string"
-        if not callable(loaded):
-            messages.append(
-                Error(
-                    f"ORYAUTH['PROVIDER_CLAIMS_HOOK'] = {hook!r} cannot be used: {reason}.",
-                    hint="Name a function f(identity, granted_scopes, claims) -> TokenClaims, e.g. 'mysite.claims.add_groups'.",
-                    id="oryauth.E041",
-                )
-            )
-    trusted = given.get("PROVIDER_TRUSTED_CLIENT_IDS", ())
-    if not isinstance(trusted, str) and (
-        not isinstance(trusted, (list, tuple)) or not all(isinstance(item, str) and item for item in trusted)
-    ):
-        messages.append(
-            Error(f"ORYAUTH['PROVIDER_TRUSTED_CLIENT_IDS'] = {trusted!r} must be a list of client ids.", id="oryauth.E042")
-        )
     return messages
 
 
@@ -350,11 +236,23 @@ def check_middleware_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
         value = given.get(name, 0)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             messages.append(Error(f"ORYAUTH['{name}'] = {value!r} must be a whole number of seconds (0 turns caching off).", id="oryauth.E033"))
-    audience = given.get("ACCESS_TOKEN_AUDIENCE", ())
-    audiences = [audience] if isinstance(audience, str) else audience
-    if not isinstance(audiences, (list, tuple)) or not all(isinstance(item, str) and item for item in audiences):
+    audiences = list_setting(given, "ACCESS_TOKEN_AUDIENCE")
+    if audiences is None:
         messages.append(Error("ORYAUTH['ACCESS_TOKEN_AUDIENCE'] must be a list of audience strings.", id="oryauth.E034"))
-    elif not audiences:
+    credentials = list_setting(given, "CREDENTIALS")
+    unknown = sorted(set(credentials or ()) - set(CREDENTIAL_KINDS))
+    if credentials is None or unknown:
+        messages.append(
+            Error(
+                f"ORYAUTH['CREDENTIALS'] = {given.get('CREDENTIALS')!r} names credentials oryauth does not know"
+                + (f": {', '.join(unknown)}." if unknown else "."),
+                hint=f"Use any of {', '.join(CREDENTIAL_KINDS)}, or leave it out for the default of the installed roles.",
+                id="oryauth.E035",
+            )
+        )
+        return messages
+    accepted = oryauth_settings().credentials
+    if audiences == () and "access_token" in accepted:
         messages.append(
             Warning(
                 "ORYAUTH['ACCESS_TOKEN_AUDIENCE'] is empty: views that accept header credentials take an access "
@@ -364,7 +262,64 @@ def check_middleware_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 id="oryauth.W031",
             )
         )
+    messages.extend(_middleware_order_problems(accepted))
+    provisioner = given.get("USER_PROVISIONER", OryAuthSettings.USER_PROVISIONER)
+    problem = _provisioner_problem(provisioner)
+    if problem:
+        messages.append(
+            Error(
+                f"ORYAUTH['USER_PROVISIONER'] = {provisioner!r} cannot be used: {problem}.",
+                hint="Name a subclass of oryauth.identities.UserProvisioner, e.g. 'mysite.accounts.Provisioner'.",
+                id="oryauth.E037",
+            )
+        )
     return messages
+
+
+_MIDDLEWARE = "oryauth.middleware.OryAuthenticationMiddleware"
+_AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+
+
+def _middleware_order_problems(accepted: frozenset[str]) -> list[CheckMessage]:
+    """E036: the Kratos cookie is accepted but the middleware that reads it is
+    missing, or placed where Django's auth would overwrite what it sets."""
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if "session_cookie" not in accepted:
+        return []
+    if _MIDDLEWARE not in middleware:
+        return [
+            Error(
+                f"{_MIDDLEWARE} is not in MIDDLEWARE, so the Kratos session cookie signs nobody in.",
+                hint=f"Add it right after {_AUTH_MIDDLEWARE}.",
+                id="oryauth.E036",
+            )
+        ]
+    if _AUTH_MIDDLEWARE not in middleware or middleware.index(_AUTH_MIDDLEWARE) > middleware.index(_MIDDLEWARE):
+        return [
+            Error(
+                f"{_MIDDLEWARE} comes before {_AUTH_MIDDLEWARE} (or the latter is missing): Django would replace "
+                "the user oryauth sets.",
+                hint=f"Put {_MIDDLEWARE} right after {_AUTH_MIDDLEWARE}.",
+                id="oryauth.E036",
+            )
+        ]
+    return []
+
+
+def _provisioner_problem(path: Any) -> str | None:
+    from django.utils.module_loading import import_string
+
+    from .identities import UserProvisioner
+
+    if not isinstance(path, str) or not path:
+        return "it must be a dotted path string"
+    try:
+        loaded = import_string(path)
+    except ImportError as exc:
+        return str(exc)
+    if not (isinstance(loaded, type) and issubclass(loaded, UserProvisioner)):
+        return "it is not a subclass of oryauth.identities.UserProvisioner"
+    return None
 
 
 @register(Tags.security, "oryauth")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -52,6 +53,13 @@ class OryAuthSettings:
     # Django cache (alias in CACHES) holding resolved credentials; use a shared
     # one (e.g. Redis) when several web processes serve the site.
     CACHE_ALIAS: str = "default"
+    # Which Ory credentials oryauth accepts: any of "session_cookie" (the
+    # middleware, every page), "session_token" and "access_token" (header
+    # credentials, on views that accept them). None picks by installed role:
+    # the cookie where the portal runs; tokens where the portal or provider
+    # runs, or on an API-only site (no role installed); nothing on a site that
+    # is only a relying party (its users sign in through /auth/login).
+    CREDENTIALS: tuple[str, ...] | None = None
     # Bearer tokens starting with this are Kratos session tokens (asked at
     # /sessions/whoami); any other Bearer token is introspected at Hydra.
     # One upstream call per new credential either way.
@@ -130,6 +138,19 @@ class OryAuthSettings:
     def hydra_issuer(self) -> str:
         return self.HYDRA_ISSUER or self.HYDRA_PUBLIC_URL.rstrip("/") + "/"
 
+    @property
+    def credentials(self) -> frozenset[str]:
+        """The credentials accepted here (CREDENTIALS, or the per-role default)."""
+        if self.CREDENTIALS is not None:
+            return frozenset(self.CREDENTIALS)
+        roles = installed_roles()
+        accepted: set[str] = set()
+        if "portal" in roles:
+            accepted.add("session_cookie")
+        if roles & {"portal", "provider"} or not roles:
+            accepted |= {"session_token", "access_token"}
+        return frozenset(accepted)
+
     @classmethod
     def url_setting_names(cls) -> list[str]:
         return [f.name for f in dataclasses.fields(cls) if f.name.endswith("_URL") or f.name == "HYDRA_ISSUER"]
@@ -140,6 +161,32 @@ class OryAuthSettings:
 
 
 DEFAULTS = OryAuthSettings()
+
+# The role apps a site may install, by short name (see the README's quickstarts).
+ROLES = ("portal", "provider", "client", "client_admin")
+CREDENTIAL_KINDS = ("session_cookie", "session_token", "access_token")
+
+
+def installed_roles() -> frozenset[str]:
+    """Short names of the oryauth role apps in INSTALLED_APPS."""
+    return frozenset(role for role in ROLES if apps.is_installed(f"oryauth.{role}"))
+
+
+def used_url_settings(conf: OryAuthSettings | None = None) -> set[str]:
+    """The URL settings the installed roles and accepted credentials call:
+    checks and the doctor look at these only."""
+    conf = conf or oryauth_settings()
+    roles, credentials = installed_roles(), conf.credentials
+    used: set[str] = set()
+    if "portal" in roles or credentials & {"session_cookie", "session_token"}:
+        used |= {"KRATOS_PUBLIC_URL", "KRATOS_BROWSER_URL"}
+    if "access_token" in credentials or roles & {"provider", "client_admin"}:
+        used.add("HYDRA_ADMIN_URL")
+    if "provider" in roles:
+        used |= {"KRATOS_ADMIN_URL", "HYDRA_PUBLIC_URL"}
+    if "client" in roles:
+        used |= {"HYDRA_PUBLIC_URL", "HYDRA_ISSUER", *OryAuthSettings.client_url_setting_names()}
+    return used
 
 
 def known_keys() -> set[str]:
@@ -155,6 +202,7 @@ def raw_settings() -> dict[str, Any]:
 # Settings that hold several values. Sites may write them as a list, or as one
 # string in OAuth2's space-separated form ("openid email"); commas work too.
 LIST_SETTINGS = {
+    "CREDENTIALS",
     "CLIENT_SCOPES",
     "CLIENT_ID_TOKEN_ALGORITHMS",
     "PROVIDER_TRUSTED_CLIENT_IDS",
@@ -163,7 +211,10 @@ LIST_SETTINGS = {
 }
 
 
-def _as_tuple(value: Any) -> tuple[str, ...]:
+def as_tuple(value: Any) -> tuple[str, ...]:
+    """A list setting as oryauth reads it: a list or tuple as given, or one
+    string split on spaces and commas ("RS256 ES256"). The one parser of list
+    settings: the system checks validate what this returns."""
     if isinstance(value, str):
         return tuple(value.replace(",", " ").split())
     return tuple(value)
@@ -178,7 +229,8 @@ def oryauth_settings() -> OryAuthSettings:
     """
     given = {k: v for k, v in raw_settings().items() if k in known_keys()}
     for name in LIST_SETTINGS & given.keys():
-        given[name] = _as_tuple(given[name])
+        if given[name] is not None and isinstance(given[name], (str, list, tuple)):
+            given[name] = as_tuple(given[name])
     return dataclasses.replace(DEFAULTS, **given)
 
 

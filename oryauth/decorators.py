@@ -6,8 +6,9 @@
   obtained for an API never opens the Django admin or a cookie page. Requests
   authenticated by a header skip CSRF (a browser cannot send them cross-site);
   requests without one get Django's CSRF check as usual.
-- `login_required`: a person signed in with Kratos. Browsers are sent to the
-  portal login with `return_to`; API callers get a JSON 401 with
+- `login_required`: a person: signed in with Kratos, or to this site's
+  Django session (e.g. through the relying party). Browsers are sent to the
+  site's way in (`login_redirect`); API callers get a JSON 401 with
   `WWW-Authenticate: Bearer`. Accepts header credentials only where the view
   is also decorated with `accepts_header_credentials` (outermost).
 - `api_login_required`: any authenticated caller, including client_credentials
@@ -29,79 +30,37 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .conf import oryauth_settings
-from .errors import OryUnavailable
-from .pages import unavailable_page
-from .resolution import OryCaller, caller_accepting_headers, caller_of, has_header_credential, user_of
-from .selfservice.browser_urls import create_flow_url
-
-View = Callable[..., HttpResponse]
-
-
-# --- Responses (also used by the middleware and DRF) -----------------------------
-
-
-def wants_json(request: HttpRequest, caller: OryCaller | None = None) -> bool:
-    """API callers: those who sent a header credential (accepted here or not)
-    or asked for JSON only."""
-    caller = caller or caller_of(request)
-    if caller.via_header or has_header_credential(request):
-        return True
-    accept = request.META.get("HTTP_ACCEPT", "")
-    return "application/json" in accept and "text/html" not in accept
+from .conf import installed_roles, oryauth_settings
+from .kratos_urls import create_flow_url
+from .resolution import OryCaller, caller_accepting_headers, caller_of, user_of
+from .responses import (
+    View,
+    bearer_challenge,
+    insufficient_scope_response,
+    unauthenticated_response,
+    unavailable_response,
+    wants_json,
+)
 
 
-def bearer_challenge(error: str = "", description: str = "", **extra: str) -> str:
-    """A `WWW-Authenticate: Bearer` value (RFC 6750 section 3)."""
-    params = {"realm": "oryauth"}
-    if error:
-        params["error"] = error
-    if description:
-        params["error_description"] = description
-    params.update(extra)
-    return "Bearer " + ", ".join(f'{key}="{value}"' for key, value in params.items())
-
-
-def unauthenticated_response(request: HttpRequest, caller: OryCaller) -> HttpResponse:
-    """JSON 401. Names `invalid_token` only when a credential was presented
-    (RFC 6750 asks for no error code when there was none)."""
-    if caller.presented_credential:
-        error, description = "invalid_token", _("The credential is invalid, expired or revoked.")
-    else:
-        error, description = "", _("Authentication required.")
-    response = JsonResponse({"error": error or "unauthenticated", "error_description": description}, status=401)
-    response["WWW-Authenticate"] = bearer_challenge(error, description if error else "")
-    return response
-
-
-def unavailable_response(request: HttpRequest, caller: OryCaller) -> HttpResponse:
-    """503 when Ory could not be asked: JSON for APIs, the shared page for browsers."""
-    if wants_json(request, caller):
-        response = JsonResponse(
-            {"error": "temporarily_unavailable", "error_description": _("The sign-in service cannot be reached.")},
-            status=503,
-        )
-        response["Retry-After"] = "5"
-        return response
-    return unavailable_page(request, OryUnavailable("Ory", _("could not check who is signed in")))
-
-
-def insufficient_scope_response(scopes: tuple[str, ...]) -> HttpResponse:
-    description = _("The access token lacks a required scope.")
-    response = JsonResponse(
-        {"error": "insufficient_scope", "error_description": description, "required_scopes": list(scopes)}, status=403
-    )
-    response["WWW-Authenticate"] = bearer_challenge("insufficient_scope", description, scope=" ".join(scopes))
-    return response
-
-
-def portal_login_redirect(request: HttpRequest, **params: str) -> HttpResponse:
-    """To the portal login (through Kratos, which creates the flow), back here after."""
-    return HttpResponseRedirect(create_flow_url("login", return_to=request.build_absolute_uri(), **params))
+def login_redirect(request: HttpRequest, *, aal: str = "") -> HttpResponse:
+    """Send an anonymous browser to this site's own way in, back here after:
+    the relying party's start (`/auth/login?next=`) where `oryauth.client` is
+    installed, else the portal's Kratos login where `oryauth.portal` is, else
+    Django's LOGIN_URL. Never to a portal the site does not run. A step-up
+    (`aal="aal2"`) needs the portal's Kratos session."""
+    roles = installed_roles()
+    if "portal" in roles and (aal or "client" not in roles):
+        return HttpResponseRedirect(create_flow_url("login", return_to=request.build_absolute_uri(), aal=aal))
+    if "client" in roles:
+        return redirect_to_login(request.get_full_path(), reverse("oryauth_client:login"))
+    return redirect_to_login(request.get_full_path())
 
 
 # --- Decorators ----------------------------------------------------------------------
@@ -156,7 +115,7 @@ def _refusal(request: HttpRequest, caller: OryCaller) -> HttpResponse:
         )
     if wants_json(request, caller):
         return unauthenticated_response(request, caller)
-    return portal_login_redirect(request)
+    return login_redirect(request)
 
 
 Refusal = Callable[[HttpRequest, OryCaller], HttpResponse | None]
@@ -174,7 +133,12 @@ def _requirement(refusal: Refusal, view: View) -> View:
 
 
 def _unless_person(request: HttpRequest, caller: OryCaller) -> HttpResponse | None:
-    return None if caller.is_person else _refusal(request, caller)
+    # A person: vouched for by Ory, or signed in to this site's Django session
+    # (the relying party's callback logs users in that way).
+    user = getattr(request, "user", None)
+    if caller.is_person or (not caller.presented_credential and user is not None and user.is_authenticated):
+        return None
+    return _refusal(request, caller)
 
 
 def _unless_authenticated(request: HttpRequest, caller: OryCaller) -> HttpResponse | None:
@@ -189,7 +153,7 @@ def _unless_aal2(request: HttpRequest, caller: OryCaller) -> HttpResponse | None
     if caller.aal == "aal2":
         return None
     if not wants_json(request, caller):
-        return portal_login_redirect(request, aal="aal2")
+        return login_redirect(request, aal="aal2")
     description = _("A second factor is required.")
     response = JsonResponse({"error": "insufficient_user_authentication", "error_description": description}, status=401)
     response["WWW-Authenticate"] = bearer_challenge("insufficient_user_authentication", description, acr_values="aal2")

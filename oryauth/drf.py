@@ -25,7 +25,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from .conf import oryauth_settings
-from .decorators import bearer_challenge
+from .responses import bearer_challenge
 from .resolution import OryCaller, caller_accepting_headers, user_of
 
 

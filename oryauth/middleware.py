@@ -31,7 +31,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from .conf import oryauth_settings
-from .decorators import unavailable_response
+from .responses import unavailable_response
 from .resolution import caller_of, user_of
 
 

@@ -37,6 +37,8 @@ KRATOS_PUBLIC = "Kratos public"
 KRATOS_ADMIN = "Kratos admin"
 HYDRA_PUBLIC = "Hydra public"
 HYDRA_ADMIN = "Hydra admin"
+# Hydra's discovery document (OpenID Connect Discovery 1.0).
+DISCOVERY_PATH = "/.well-known/openid-configuration"
 
 
 class _OryApiClient(ory_client.ApiClient):

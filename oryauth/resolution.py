@@ -159,13 +159,15 @@ def _bearer_token(request: HttpRequest) -> str | None:
 def header_credentials_of(request: HttpRequest, conf: OryAuthSettings | None = None) -> list[Credential]:
     """The Ory credentials in the request's headers, in the order they are tried."""
     conf = conf or oryauth_settings()
+    accepted = conf.credentials
     found: list[Credential] = []
     bearer = _bearer_token(request)
     if bearer is not None:
         kind: CredentialKind = "session_token" if bearer.startswith(conf.SESSION_TOKEN_PREFIX) else "access_token"
-        found.append(Credential(kind, bearer))
+        if kind in accepted:
+            found.append(Credential(kind, bearer))
     session_token = request.META.get("HTTP_X_SESSION_TOKEN")
-    if session_token is not None:
+    if session_token is not None and "session_token" in accepted:
         found.append(Credential("session_token", session_token.strip()))
     return found
 
@@ -173,6 +175,8 @@ def header_credentials_of(request: HttpRequest, conf: OryAuthSettings | None = N
 def cookie_credential_of(request: HttpRequest, conf: OryAuthSettings | None = None) -> Credential | None:
     """The Kratos session cookie, when the browser sent one."""
     conf = conf or oryauth_settings()
+    if "session_cookie" not in conf.credentials:
+        return None
     cookie = request.COOKIES.get(conf.SESSION_COOKIE_NAME)
     return Credential("session_cookie", cookie, request=request) if cookie is not None else None
 
@@ -187,7 +191,7 @@ def credentials_of(request: HttpRequest, conf: OryAuthSettings | None = None) ->
 def has_header_credential(request: HttpRequest) -> bool:
     """Whether the request carries a header credential, accepted here or not
     (such a caller is an API client: it gets JSON answers)."""
-    return bool(header_credentials_of(request))
+    return _bearer_token(request) is not None or "HTTP_X_SESSION_TOKEN" in request.META
 
 
 # --- Public entry points ---------------------------------------------------------

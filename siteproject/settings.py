@@ -33,7 +33,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # oryauth's core and every role: the demo is the identity site (portal +
+    # provider), a relying party of it, and where staff manage Hydra clients.
     "oryauth",
+    "oryauth.portal",
+    "oryauth.provider",
+    "oryauth.client",
+    "oryauth.client_admin",
 ]
 
 MIDDLEWARE = [
@@ -43,10 +49,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # request.user / request.ory from a Kratos cookie, session token or access token.
+    # request.user / request.ory from the Kratos session cookie (header
+    # credentials only on views that accept them).
     "oryauth.middleware.OryAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "oryauth.pages.OryErrorPageMiddleware",
+    "oryauth.responses.OryErrorPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -11,8 +11,7 @@ urlpatterns = [
     # Who is calling (cookie, session token or access token), as JSON.
     path("api/me/", views.api_me, name="api-me"),
     path("admin/", admin.site.urls),
-    # The portal: /login, /registration, ..., /consent, /logout (see deploy/ory).
+    # Every installed oryauth role: the portal (/login, /registration, ...),
+    # the provider (/consent, /logout) and the relying party (/auth/...).
     path("", include("oryauth.urls")),
-    # This site as a relying party of Hydra.
-    path("auth/", include("oryauth.client.urls")),
 ]

@@ -1,1 +1,3 @@
-"""The relying party: this Django site signs its users in through Hydra."""
+"""The relying party: this site signs its users in through Hydra (`/auth/...`).
+Needs `HYDRA_PUBLIC_URL`, `CLIENT_ID`, `CLIENT_SECRET` and `CLIENT_REDIRECT_URI`.
+"""

@@ -16,7 +16,6 @@ from .. import ory
 from ..conf import oryauth_settings
 from ..errors import OryProtocolError
 
-DISCOVERY_PATH = "/.well-known/openid-configuration"
 # Seconds between two forced JWKS fetches (see `refetch_signing_keys`).
 JWKS_REFETCH_INTERVAL = 10
 
@@ -36,10 +35,10 @@ class ProviderMetadata:
     @classmethod
     def from_document(cls, document: Any) -> ProviderMetadata:
         if not isinstance(document, dict):
-            raise OryProtocolError(ory.HYDRA_PUBLIC, f"{DISCOVERY_PATH} is not a JSON object")
+            raise OryProtocolError(ory.HYDRA_PUBLIC, f"{ory.DISCOVERY_PATH} is not a JSON object")
         missing = [key for key in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri") if not document.get(key)]
         if missing:
-            raise OryProtocolError(ory.HYDRA_PUBLIC, f"{DISCOVERY_PATH} lacks {', '.join(missing)}")
+            raise OryProtocolError(ory.HYDRA_PUBLIC, f"{ory.DISCOVERY_PATH} lacks {', '.join(missing)}")
         return cls(
             issuer=str(document["issuer"]),
             authorization_endpoint=str(document["authorization_endpoint"]),
@@ -76,7 +75,7 @@ def provider_metadata() -> ProviderMetadata:
     key = cache_key("discovery")
     document = cache.get(key)
     if document is None:
-        document = ory.get_json(ory.HYDRA_PUBLIC, DISCOVERY_PATH)
+        document = ory.get_json(ory.HYDRA_PUBLIC, ory.DISCOVERY_PATH)
         metadata = ProviderMetadata.from_document(document)
         if metadata.issuer != conf.hydra_issuer:
             raise OryProtocolError(

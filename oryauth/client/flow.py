@@ -23,7 +23,7 @@ from .. import ory
 from ..conf import oryauth_settings
 from ..errors import OryError, OryUnavailable
 from ..identities import IdentityClaims, provision_user
-from ..models import RelyingPartyTokens
+from .models import RelyingPartyTokens
 from .discovery import provider_metadata
 from .idtoken import IdTokenInvalid, verify_id_token
 from .state import PendingLogin

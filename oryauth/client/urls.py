@@ -1,12 +1,15 @@
-"""Relying-party views; the demo site mounts them under /auth/."""
+"""Relying-party views; `include("oryauth.urls")` mounts them under /auth/."""
 from django.urls import path
 
+from ..responses import answers_ory_errors
 from . import views
 
+# Every view answers an Ory failure with a page (503 when Ory is down), with
+# or without OryErrorPageMiddleware.
 app_name = "oryauth_client"
 urlpatterns = [
-    path("login", views.start_login, name="login"),
-    path("callback", views.callback, name="callback"),
-    path("logout", views.logout_view, name="logout"),
-    path("logged-out", views.logged_out, name="logged-out"),
+    path("login", answers_ory_errors(views.start_login), name="login"),
+    path("callback", answers_ory_errors(views.callback), name="callback"),
+    path("logout", answers_ory_errors(views.logout_view), name="logout"),
+    path("logged-out", answers_ory_errors(views.logged_out), name="logged-out"),
 ]

@@ -1,6 +1,6 @@
 """Relying-party views: start a sign-in at Hydra, finish it on the callback,
 sign out. Each reads the request, calls one function of `flow`, and renders
-or redirects; every failure becomes a clear page (`oryauth.pages`)."""
+or redirects; every failure becomes a clear page (`oryauth.responses`)."""
 from __future__ import annotations
 
 import logging
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ..conf import oryauth_settings
 from ..errors import OryUnavailable
 from ..identities import LoginRejected
-from ..pages import problem_page
+from ..responses import problem_page
 from ..redirects import safe_next_url
 from ..resolution import forget_credentials_of
 from .flow import authorization_url, complete_login, finish_sign_out, sign_out

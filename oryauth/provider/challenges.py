@@ -23,7 +23,7 @@ from ory_client.models.o_auth2_client import OAuth2Client
 
 from ..conf import oryauth_settings
 from ..errors import OryRejected
-from ..pages import problem_page
+from ..responses import problem_page
 from ..redirects import safe_http_url
 
 # Hydra's login/consent challenges are base64url (about 1,200 characters),

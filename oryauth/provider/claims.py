@@ -24,7 +24,7 @@ from .. import ory
 from ..conf import oryauth_settings
 from ..errors import OryError
 from ..identities import address_is_verified
-from ..models import RESERVED_CLAIMS, ScopeClaim
+from .models import RESERVED_CLAIMS, ScopeClaim
 
 logger = logging.getLogger(__name__)
 

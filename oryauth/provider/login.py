@@ -26,7 +26,7 @@ from ory_client.models.session import Session
 
 from .. import ory
 from ..conf import oryauth_settings
-from ..selfservice.browser_urls import create_flow_url
+from ..kratos_urls import create_flow_url
 from ..sessions import kratos_session
 from .challenges import ChallengeProblem, ask_hydra, challenge_problem_page, read_challenge, remember_client
 
@@ -178,11 +178,3 @@ def handle_login_challenge(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(answer_login_challenge(request, challenge), status=303)
     except ChallengeProblem as problem:
         return challenge_problem_page(request, problem)
-
-
-def login_hint(flow: Any) -> str:
-    """The OIDC `login_hint` a Kratos login flow's OAuth2 request carries, to
-    pre-fill the identifier field (Kratos v1.3 does not fill it itself)."""
-    oauth2_request = getattr(flow, "oauth2_login_request", None)
-    context = getattr(oauth2_request, "oidc_context", None)
-    return str(getattr(context, "login_hint", None) or "")

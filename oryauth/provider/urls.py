@@ -5,10 +5,13 @@
 """
 from django.urls import path
 
+from ..responses import answers_ory_errors
 from . import views
 
+# Every view answers an Ory failure with a page (503 when Ory is down), with
+# or without OryErrorPageMiddleware.
 app_name = "oryauth_provider"
 urlpatterns = [
-    path("consent", views.consent, name="consent"),
-    path("logout", views.logout, name="logout"),
+    path("consent", answers_ory_errors(views.consent), name="consent"),
+    path("logout", answers_ory_errors(views.logout), name="logout"),
 ]

@@ -25,7 +25,7 @@ def sign_in_to_admin(page: Page) -> None:
     user.set_password(PASSWORD)
     user.save()
     user.user_permissions.set(Permission.objects.filter(codename__endswith="oauth2clientrecord"))
-    page.goto("/admin/login/?next=/admin/oryauth/oauth2clientrecord/")
+    page.goto("/admin/login/?next=/admin/oryauth_client_admin/oauth2clientrecord/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
@@ -38,7 +38,7 @@ def test_staff_create_a_client_and_see_its_secret_exactly_once(page: Page) -> No
     page.fill("#searchbar", "oryauth-demo")
     page.press("#searchbar", "Enter")
     expect(page.locator("#result_list")).to_contain_text("oryauth demo site")  # the site's client, read from Hydra
-    page.goto("/admin/oryauth/oauth2clientrecord/")
+    page.goto("/admin/oryauth_client_admin/oauth2clientrecord/")
     screenshot(page, "client-admin-list")
 
     page.get_by_role("link", name="Add OAuth2 client").click()
@@ -82,7 +82,7 @@ def test_staff_create_a_client_and_see_its_secret_exactly_once(page: Page) -> No
         page.wait_for_load_state()
         expect(page.get_by_test_id("client/secret")).to_have_count(0)
         # Hydra's refusal comes back on the field it is about.
-        page.goto(f"/admin/oryauth/oauth2clientrecord/{client_id}/change/")
+        page.goto(f"/admin/oryauth_client_admin/oauth2clientrecord/{client_id}/change/")
         page.select_option("#id_subject_type", "pairwise")
         page.click("input[name=_continue]")
         expect(page.locator(".errorlist")).to_contain_text("Subject type pairwise is not supported")
@@ -97,7 +97,7 @@ def test_staff_create_a_client_and_see_its_secret_exactly_once(page: Page) -> No
         expect(page.get_by_test_id("client/secret-warning")).to_contain_text("The previous secret has stopped working.")
         screenshot(page, "client-admin-secret-rotated")
 
-        page.goto(f"/admin/oryauth/oauth2clientrecord/?q={name.split()[1]}")
+        page.goto(f"/admin/oryauth_client_admin/oauth2clientrecord/?q={name.split()[1]}")
         expect(page.locator("#result_list")).to_contain_text(name)
         assert secret not in page.content()
         screenshot(page, "client-admin-list-search")

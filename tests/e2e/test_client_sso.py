@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
 from oryauth import ory
-from oryauth.models import IdentityLink, RelyingPartyTokens
+from oryauth.client.models import RelyingPartyTokens
+from oryauth.models import IdentityLink
 from tests.e2e.conftest import screenshot
 from tests.support.kratos import TestIdentity, create_identity
 from tests.support.relying_party import client_settings, registered_client

@@ -20,14 +20,14 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from oryauth.models import OAuth2ClientRecord
+from oryauth.client_admin.models import OAuth2ClientRecord
 from tests.factories import UserFactory
 from tests.support.stack import HYDRA_ADMIN, HYDRA_PUBLIC, hydra_cli
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = "admin:oryauth_oauth2clientrecord_changelist"
-ADD = "admin:oryauth_oauth2clientrecord_add"
+CHANGELIST = "admin:oryauth_client_admin_oauth2clientrecord_changelist"
+ADD = "admin:oryauth_client_admin_oauth2clientrecord_add"
 
 
 def hydra_get(client_id: str, endpoint: str = HYDRA_ADMIN) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def hydra_has(client_id: str) -> bool:
 
 
 def change_url(client_id: str) -> str:
-    return reverse("admin:oryauth_oauth2clientrecord_change", args=[client_id])
+    return reverse("admin:oryauth_client_admin_oauth2clientrecord_change", args=[client_id])
 
 
 def form_data(**overrides: Any) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def form_data(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def staff() -> Client:
     user = UserFactory(is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="oryauth", codename__endswith="oauth2clientrecord"))
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="oryauth_client_admin", codename__endswith="oauth2clientrecord"))
     browser = Client()
     browser.force_login(user)
     return browser
@@ -234,7 +234,7 @@ def test_rotating_the_secret_shows_a_new_one_once_and_the_old_one_stops_working(
         post_logout_redirect_uris="",
         token_endpoint_auth_method="client_secret_basic",
     )
-    rotate_url = reverse("admin:oryauth_oauth2clientrecord_rotate", args=[client_id])
+    rotate_url = reverse("admin:oryauth_client_admin_oauth2clientrecord_rotate", args=[client_id])
 
     confirm = staff.get(rotate_url)
     assert confirm.status_code == 200
@@ -260,7 +260,7 @@ def test_rotating_the_secret_shows_a_new_one_once_and_the_old_one_stops_working(
 
 def test_deleting_a_client_deletes_it_in_hydra_after_confirmation(staff: Client, cleanup: list[str]) -> None:
     client_id, _ = create_through_admin(staff, cleanup)
-    delete_url = reverse("admin:oryauth_oauth2clientrecord_delete", args=[client_id])
+    delete_url = reverse("admin:oryauth_client_admin_oauth2clientrecord_delete", args=[client_id])
 
     confirm = staff.get(delete_url)
     assert confirm.status_code == 200
@@ -332,7 +332,7 @@ def test_staff_without_the_model_permissions_cannot_see_clients(cleanup: list[st
 def test_sync_with_hydra_reconciles_the_list_and_says_what_it_found(staff: Client, cleanup: list[str]) -> None:
     OAuth2ClientRecord.objects.create(client_id="deleted-in-hydra-long-ago", client_name="gone")
 
-    response = staff.post(reverse("admin:oryauth_oauth2clientrecord_sync"), follow=True)
+    response = staff.post(reverse("admin:oryauth_client_admin_oauth2clientrecord_sync"), follow=True)
 
     page = response.content.decode()
     assert re.search(r"Hydra has \d+ clients?: \d+ added, \d+ updated, 1 removed here.", page)
@@ -402,8 +402,8 @@ def test_staff_with_only_the_view_permission_see_hydras_values_and_cannot_change
     assert "billing@example.org<br>ops@example.org" in readonly
     assert "billing-team" in readonly
     assert viewer.post(change_url(client_id), form_data(client_id=client_id, client_name="x")).status_code == 403
-    assert viewer.post(reverse("admin:oryauth_oauth2clientrecord_rotate", args=[client_id])).status_code == 403
-    assert viewer.post(reverse("admin:oryauth_oauth2clientrecord_delete", args=[client_id]), {"post": "yes"}).status_code == 403
+    assert viewer.post(reverse("admin:oryauth_client_admin_oauth2clientrecord_rotate", args=[client_id])).status_code == 403
+    assert viewer.post(reverse("admin:oryauth_client_admin_oauth2clientrecord_delete", args=[client_id]), {"post": "yes"}).status_code == 403
     assert hydra_get(client_id)["client_name"] == "Billing app"
 
 
@@ -414,5 +414,5 @@ def test_a_public_client_is_created_without_a_secret_and_cannot_be_rotated(staff
     assert hydra_get(client_id)["token_endpoint_auth_method"] == "none"
     page = staff.get(change_url(client_id)).content.decode()
     assert 'data-testid="client/rotate-link"' not in page
-    refused = staff.post(reverse("admin:oryauth_oauth2clientrecord_rotate", args=[client_id]), follow=True)
+    refused = staff.post(reverse("admin:oryauth_client_admin_oauth2clientrecord_rotate", args=[client_id]), follow=True)
     assert "has no secret to rotate" in refused.content.decode()

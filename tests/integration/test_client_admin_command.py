@@ -12,7 +12,7 @@ import requests
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from oryauth.models import OAuth2ClientRecord
+from oryauth.client_admin.models import OAuth2ClientRecord
 from tests.support.stack import HYDRA_ADMIN, hydra_cli
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from django.contrib.admin.models import LogEntry
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from oryauth.models import OAuth2ClientRecord
+from oryauth.client_admin.models import OAuth2ClientRecord
 from tests.factories import UserFactory
 from tests.integration.test_client_admin import form_data
 from tests.support.stack import BIN_DIR, hydra_cli
@@ -66,7 +66,7 @@ def staff() -> Client:
 
 
 def create_client(staff: Client) -> str:
-    created = staff.post(reverse("admin:oryauth_oauth2clientrecord_add"), form_data())
+    created = staff.post(reverse("admin:oryauth_client_admin_oauth2clientrecord_add"), form_data())
     return re.search(r'value="([^"]+)" size="60" data-testid="client/id"', created.content.decode()).group(1)
 
 
@@ -79,7 +79,7 @@ def held_by(server: HydraWithFile, client_id: str) -> dict:
 
 def test_an_edit_while_hydra_is_stopped_is_a_form_error_and_changes_nothing(hydra: HydraWithFile, staff: Client) -> None:
     client_id = create_client(staff)
-    change_url = reverse("admin:oryauth_oauth2clientrecord_change", args=[client_id])
+    change_url = reverse("admin:oryauth_client_admin_oauth2clientrecord_change", args=[client_id])
     assert staff.get(change_url).status_code == 200
     log_entries = LogEntry.objects.count()
 
@@ -100,7 +100,7 @@ def test_an_edit_while_hydra_is_stopped_is_a_form_error_and_changes_nothing(hydr
 
 def test_a_create_while_hydra_is_stopped_is_a_form_error_and_creates_nothing(hydra: HydraWithFile, staff: Client) -> None:
     hydra.stop()
-    response = staff.post(reverse("admin:oryauth_oauth2clientrecord_add"), form_data(client_id="never-created"))
+    response = staff.post(reverse("admin:oryauth_client_admin_oauth2clientrecord_add"), form_data(client_id="never-created"))
 
     assert response.status_code == 200
     assert "Hydra could not be asked" in response.context["adminform"].form.non_field_errors()[0]
@@ -116,8 +116,8 @@ def test_the_list_says_when_hydra_cannot_be_read_and_a_client_page_is_a_503(hydr
     client_id = create_client(staff)
 
     hydra.stop()
-    listing = staff.get(reverse("admin:oryauth_oauth2clientrecord_changelist"))
-    page = staff.get(reverse("admin:oryauth_oauth2clientrecord_change", args=[client_id]))
+    listing = staff.get(reverse("admin:oryauth_client_admin_oauth2clientrecord_changelist"))
+    page = staff.get(reverse("admin:oryauth_client_admin_oauth2clientrecord_change", args=[client_id]))
 
     assert listing.status_code == 200
     assert "may be out of date" in listing.content.decode()
@@ -128,7 +128,7 @@ def test_the_list_says_when_hydra_cannot_be_read_and_a_client_page_is_a_503(hydr
 
 def test_a_delete_while_hydra_is_stopped_keeps_the_client(hydra: HydraWithFile, staff: Client) -> None:
     client_id = create_client(staff)
-    delete_url = reverse("admin:oryauth_oauth2clientrecord_delete", args=[client_id])
+    delete_url = reverse("admin:oryauth_client_admin_oauth2clientrecord_delete", args=[client_id])
     assert staff.get(delete_url).status_code == 200
     log_entries = LogEntry.objects.count()
 

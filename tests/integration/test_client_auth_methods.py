@@ -8,7 +8,7 @@ import requests
 from django.test import Client
 
 from oryauth import hydra_clients
-from oryauth.models import RelyingPartyTokens
+from oryauth.client.models import RelyingPartyTokens
 from tests.support.relying_party import (
     REDIRECT_URI,
     AdminApiPortal,

@@ -24,7 +24,7 @@ from jose.utils import base64url_encode
 from oryauth import ory
 from oryauth.client import discovery
 from oryauth.client.idtoken import IdTokenInvalid, access_token_hash, verify_id_token
-from oryauth.models import RelyingPartyTokens
+from oryauth.client.models import RelyingPartyTokens
 from tests.support.relying_party import AdminApiPortal, sign_in
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from oryauth import ory
 from oryauth.client import flow
-from oryauth.models import RelyingPartyTokens
+from oryauth.client.models import RelyingPartyTokens
 from tests.support.relying_party import AdminApiPortal, sign_in
 
 pytestmark = pytest.mark.django_db

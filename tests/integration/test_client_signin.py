@@ -12,7 +12,8 @@ from django.test import Client
 
 from oryauth import ory
 from oryauth.identities import IdentityClaims, LoginRejected, UserProvisioner
-from oryauth.models import IdentityLink, RelyingPartyTokens
+from oryauth.client.models import RelyingPartyTokens
+from oryauth.models import IdentityLink
 from tests.support.kratos import browser_login, create_identity
 from tests.support.relying_party import POST_LOGOUT_URI, REDIRECT_URI, AdminApiPortal, follow_through_hydra, local_path, sign_in
 

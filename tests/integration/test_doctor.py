@@ -241,7 +241,8 @@ def test_an_unreachable_server_is_an_error_and_its_dependent_checks_are_skipped(
     assert failed
     assert "[ERROR]        Hydra admin: http://127.0.0.1:1 is not ready" in output
     assert "fix: Start Hydra, or correct ORYAUTH['HYDRA_ADMIN_URL']" in output
-    assert "Site client" not in output
+    assert "Site client: Hydra's admin API is not reachable" in output
+    assert "exists in Hydra" not in output
 
 
 def test_the_command_exits_non_zero_for_pipelines() -> None:

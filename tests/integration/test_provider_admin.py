@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from oryauth.models import ScopeClaim
+from oryauth.provider.models import ScopeClaim
 from oryauth.provider.claims import SCHEMA_CACHE_KEY
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def _fresh_schema_cache() -> None:
 
 
 def test_changelist_flags_mappings_to_traits_the_schema_lacks(admin_client: Client) -> None:
-    response = admin_client.get(reverse("admin:oryauth_scopeclaim_changelist"))
+    response = admin_client.get(reverse("admin:oryauth_provider_scopeclaim_changelist"))
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -31,14 +31,14 @@ def test_changelist_flags_mappings_to_traits_the_schema_lacks(admin_client: Clie
 
 def test_change_page_says_ok_for_a_mapping_the_schema_has(admin_client: Client) -> None:
     mapping = ScopeClaim.objects.get(scope="email", claim="email")
-    response = admin_client.get(reverse("admin:oryauth_scopeclaim_change", args=[mapping.pk]))
+    response = admin_client.get(reverse("admin:oryauth_provider_scopeclaim_change", args=[mapping.pk]))
     assert response.status_code == 200
     assert "No such trait" not in response.content.decode()
 
 
 def test_saving_a_mapping_to_a_missing_trait_warns_and_keeps_it(admin_client: Client) -> None:
     response = admin_client.post(
-        reverse("admin:oryauth_scopeclaim_add"),
+        reverse("admin:oryauth_provider_scopeclaim_add"),
         {"scope": "profile", "claim": "nickname", "source": "trait", "path": "nickname", "token": "id_token", "enabled": "on"},
         follow=True,
     )
@@ -49,7 +49,7 @@ def test_saving_a_mapping_to_a_missing_trait_warns_and_keeps_it(admin_client: Cl
 
 def test_a_mapping_to_a_reserved_claim_is_refused(admin_client: Client) -> None:
     response = admin_client.post(
-        reverse("admin:oryauth_scopeclaim_add"),
+        reverse("admin:oryauth_provider_scopeclaim_add"),
         {"scope": "profile", "claim": "sub", "source": "trait", "path": "email", "token": "id_token", "enabled": "on"},
     )
     assert response.status_code == 200  # the form again, with the error

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from oryauth.models import ScopeClaim
+from oryauth.provider.models import ScopeClaim
 from tests.support.oauth_flows import (
     Browser,
     OAuthClient,

@@ -10,7 +10,8 @@ import pytest
 from ory_client.models.o_auth2_login_request import OAuth2LoginRequest
 
 from oryauth import ory
-from oryauth.provider.login import decide_login, login_hint
+from oryauth.portal.flows import login_hint
+from oryauth.provider.login import decide_login
 from tests.support.oauth_flows import (
     SITE,
     Browser,

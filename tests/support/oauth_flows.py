@@ -37,7 +37,7 @@ ALL_SCOPES = "openid,offline,offline_access,email,profile"
 def ensure_standard_claim_mappings() -> None:
     """The mappings the data migration seeds. Browser tests need this: their
     transactional database is emptied after each test, seeded rows included."""
-    importlib.import_module("oryauth.migrations.0005_seed_standard_scope_claims").seed(apps, None)
+    importlib.import_module("oryauth.provider.migrations.0002_seed_standard_scope_claims").seed(apps, None)
 
 
 @dataclass(frozen=True)

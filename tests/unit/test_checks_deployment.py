@@ -10,6 +10,7 @@ from django.core import checks
 from django.test import override_settings
 
 from oryauth.checks import check_deployment_settings
+from oryauth.client.checks import check_relying_party_deployment
 
 RP = {
     "CLIENT_ID": "site",
@@ -31,7 +32,7 @@ PRODUCTION = {
 
 def messages_for(oryauth: dict[str, Any], debug: bool = True) -> list[checks.CheckMessage]:
     with override_settings(ORYAUTH=oryauth, DEBUG=debug):
-        return check_deployment_settings()
+        return check_deployment_settings() + check_relying_party_deployment()
 
 
 def ids_for(oryauth: dict[str, Any], debug: bool = True) -> list[str]:

@@ -9,7 +9,7 @@ from django.test import override_settings
 from ory_client.models.identity import Identity
 from ory_client.models.verifiable_identity_address import VerifiableIdentityAddress
 
-from oryauth.models import ScopeClaim
+from oryauth.provider.models import ScopeClaim
 from oryauth.provider import claims as claims_module
 from oryauth.provider.claims import (
     ClaimRule,

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from oryauth.checks import check_provider_settings
+from oryauth.provider.checks import check_provider_settings
 from oryauth.conf import oryauth_settings
 
 

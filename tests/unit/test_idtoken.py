@@ -39,7 +39,7 @@ class FakeHydra:
         self.jwks_fetches = 0
 
     def get_json(self, service: str, path: str) -> Any:
-        if path == discovery.DISCOVERY_PATH:
+        if path == ory.DISCOVERY_PATH:
             return {
                 "issuer": self.issuer,
                 "authorization_endpoint": f"{ISSUER}oauth2/auth",

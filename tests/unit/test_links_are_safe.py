@@ -47,7 +47,7 @@ def flow_with(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
 
     def install(flow_type: str, **changes: Any) -> None:
         data = {**recorded(flow_type), **changes}
-        monkeypatch.setattr("oryauth.selfservice.views.fetch_flow", lambda *a, **k: models[flow_type].from_dict(data))
+        monkeypatch.setattr("oryauth.portal.views.fetch_flow", lambda *a, **k: models[flow_type].from_dict(data))
 
     return install
 

@@ -261,13 +261,39 @@ def call(view: Any, caller: OryCaller, **headers: str) -> HttpResponse:
     return view(request)
 
 
-def test_login_required_sends_a_browser_to_the_portal_login_with_return_to() -> None:
+def test_login_required_sends_a_browser_to_the_relying_partys_start_where_it_is_installed() -> None:
     response = call(login_required(ok_view), STRANGER, HTTP_ACCEPT="text/html")
 
     assert response.status_code == 302
+    assert response["Location"] == "/auth/login?next=/reports/%3Fpage%3D2"
+
+
+def test_login_required_sends_a_browser_to_the_portal_login_on_an_identity_site(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("oryauth.decorators.installed_roles", lambda: frozenset({"portal", "provider"}))
+
+    response = call(login_required(ok_view), STRANGER, HTTP_ACCEPT="text/html")
+
     url = urlsplit(response["Location"])
     assert url.path == "/self-service/login/browser"
     assert parse_qs(url.query)["return_to"] == ["http://testserver/reports/?page=2"]
+
+
+@override_settings(LOGIN_URL="/accounts/sign-in/")
+def test_login_required_sends_a_browser_to_login_url_where_no_role_signs_people_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("oryauth.decorators.installed_roles", lambda: frozenset())
+
+    response = call(login_required(ok_view), STRANGER, HTTP_ACCEPT="text/html")
+
+    assert response["Location"] == "/accounts/sign-in/?next=/reports/%3Fpage%3D2"
+
+
+@pytest.mark.django_db
+def test_login_required_lets_in_a_user_signed_in_to_the_django_session() -> None:
+    request = RequestFactory().get("/reports/")
+    request.ory = STRANGER
+    request.user = UserFactory()
+
+    assert login_required(ok_view)(request).content == b"ok"
 
 
 def test_login_required_answers_an_api_caller_with_a_json_401() -> None:

@@ -14,8 +14,8 @@ from ory_client.models import LoginFlow, RecoveryFlow, RegistrationFlow, Setting
 from ory_client.models.ui_container import UiContainer
 
 from oryauth.redirects import safe_url
-from oryauth.selfservice.flows import oauth2_login_challenge
-from oryauth.selfservice.nodes import ADDRESS_NOT_VERIFIED, FlowUi, flow_ui
+from oryauth.portal.flows import oauth2_login_challenge
+from oryauth.portal.nodes import ADDRESS_NOT_VERIFIED, FlowUi, flow_ui
 
 FIXTURES = Path(__file__).parent / "fixtures" / "flows"
 MODELS = {
@@ -34,7 +34,7 @@ def recorded_flow(name: str) -> Any:
 
 
 def rendered(ui: FlowUi) -> BeautifulSoup:
-    return BeautifulSoup(render_to_string("oryauth/selfservice/_forms.html", {"ui": ui}), "html.parser")
+    return BeautifulSoup(render_to_string("oryauth/portal/_forms.html", {"ui": ui}), "html.parser")
 
 
 def node(name: str, *, group: str = "default", node_type: str = "input", messages: list | None = None,
@@ -95,7 +95,7 @@ def test_prefill_fills_an_empty_field_but_never_a_password_or_a_value_kratos_sen
 
 def test_wrong_password_message_is_shown_with_its_kratos_id_and_error_style() -> None:
     ui = flow_ui(recorded_flow("login_wrong_password").ui)
-    html = render_to_string("oryauth/selfservice/_messages.html", {"messages_list": ui.messages})
+    html = render_to_string("oryauth/portal/_messages.html", {"messages_list": ui.messages})
     soup = BeautifulSoup(html, "html.parser")
 
     message = soup.select_one('[data-testid="ui/message/4000006"]')
@@ -214,11 +214,11 @@ def test_oauth2_login_challenge_is_read_from_the_flow() -> None:
 
 
 def render_page(flow_type: str, flow: Any) -> BeautifulSoup:
-    from oryauth.selfservice.views import _page_context
+    from oryauth.portal.views import _page_context
 
     request = RequestFactory().get(f"/{flow_type}", HTTP_HOST="127.0.0.1:8000")
     context = _page_context(request, flow_type, flow)
-    return BeautifulSoup(render_to_string(f"oryauth/selfservice/{flow_type}.html", context), "html.parser")
+    return BeautifulSoup(render_to_string(f"oryauth/portal/{flow_type}.html", context), "html.parser")
 
 
 def test_login_with_an_unverified_address_message_links_to_verification() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from oryauth.errors import OryRejected
-from oryauth.selfservice.flows import parse_flow_id, problem_for_rejection
+from oryauth.portal.flows import parse_flow_id, problem_for_rejection
 
 AAL2_TARGET = "http://127.0.0.1:4433/self-service/login/browser?aal=aal2&return_to=http%3A%2F%2F127.0.0.1%3A8000%2Fsettings"
 
@@ -67,8 +67,8 @@ def test_only_a_redirect_to_kratos_itself_is_followed(redirect_to: str, followed
     from django.contrib.sessions.middleware import SessionMiddleware
     from django.test import RequestFactory
 
-    from oryauth.selfservice import views
-    from oryauth.selfservice.flows import FlowProblem
+    from oryauth.portal import views
+    from oryauth.portal.flows import FlowProblem
 
     monkeypatch.setattr("oryauth.ory.get_json", lambda *args, **kwargs: {})  # Kratos's health check
     request = RequestFactory().get("/settings?flow=00000000-0000-0000-0000-000000000000")

@@ -1,0 +1,295 @@
+"""Hydra's OAuth2 clients in the Django admin.
+
+Hydra is the source of truth. The changelist is Django's copy
+of Hydra's list (`OAuth2ClientRecord`), refreshed from Hydra on every visit;
+the change form reads the client from Hydra and writes to Hydra before the
+copy is touched. Secrets are shown once and never stored.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
+
+from .. import hydra_clients
+from ..errors import OryError
+from . import records
+from .forms import OAuth2ClientForm
+from .models import OAuth2ClientRecord
+
+LIFESPAN_DESCRIPTION = gettext_lazy("Empty fields use Hydra's configured defaults (ttl.* in hydra.yml).")
+
+
+def _attach_display_values(record: OAuth2ClientRecord, client: Any) -> None:
+    """Staff with only the view permission see the form's fields read-only;
+    Django's admin reads those from the object, so the client's values that
+    are not columns of the record are attached to it (never saved)."""
+    columns = {field.name for field in OAuth2ClientRecord._meta.fields}
+    for name, value in hydra_clients.initial_from_client(client).items():
+        if name in columns:
+            continue
+        if isinstance(value, list):
+            value = "\n".join(value)
+        elif isinstance(value, dict):
+            value = json.dumps(value, sort_keys=True)
+        setattr(record, name, value)
+
+
+@admin.register(OAuth2ClientRecord)
+class OAuth2ClientAdmin(admin.ModelAdmin):
+    form = OAuth2ClientForm
+    list_display = (
+        "client_name",
+        "client_id",
+        "grant_types_shown",
+        "redirect_uris_shown",
+        "auth_method_shown",
+        "skip_consent",
+        "created_shown",
+    )
+    list_display_links = ("client_name", "client_id")
+    search_fields = ("client_name", "client_id")
+    list_per_page = 25
+    # No bulk actions: deleting goes through the per-client confirmation (one
+    # Hydra call each), and "Sync with Hydra" is a button on the list.
+    actions = None
+    save_as = False
+    fieldsets = (
+        (None, {"fields": ("client_id", "client_name", "owner", "contacts", "submission_id")}),
+        (
+            gettext_lazy("Flows"),
+            {"fields": ("grant_types", "response_types", "scope", "audience", "skip_consent", "skip_logout_consent")},
+        ),
+        (gettext_lazy("Redirects"), {"fields": ("redirect_uris", "post_logout_redirect_uris", "allowed_cors_origins")}),
+        (gettext_lazy("Authentication"), {"fields": ("token_endpoint_auth_method", "jwks_uri", "subject_type")}),
+        (gettext_lazy("Shown to people"), {"fields": ("client_uri", "logo_uri", "policy_uri", "tos_uri"), "classes": ("collapse",)}),
+        (gettext_lazy("Metadata"), {"fields": ("metadata",), "classes": ("collapse",)}),
+        (
+            gettext_lazy("Token lifespans"),
+            {"fields": hydra_clients.LIFESPAN_FIELDS, "classes": ("collapse",), "description": LIFESPAN_DESCRIPTION},
+        ),
+    )
+
+    @admin.display(description=gettext_lazy("grant types"))
+    def grant_types_shown(self, record: OAuth2ClientRecord) -> str:
+        return format_html_join(mark_safe("<br>"), "{}", ((grant,) for grant in record.grant_types)) or "-"
+
+    @admin.display(description=gettext_lazy("auth method"), ordering="token_endpoint_auth_method")
+    def auth_method_shown(self, record: OAuth2ClientRecord) -> str:
+        return record.token_endpoint_auth_method
+
+    @admin.display(description=gettext_lazy("created"), ordering="created_in_hydra")
+    def created_shown(self, record: OAuth2ClientRecord) -> str:
+        return record.created_in_hydra.strftime("%Y-%m-%d") if record.created_in_hydra else "-"
+
+    @admin.display(description=gettext_lazy("redirect URIs"))
+    def redirect_uris_shown(self, record: OAuth2ClientRecord) -> str:
+        # Long URIs are cut in the list (the full ones are on the client page).
+        return format_html_join(
+            mark_safe("<br>"),
+            '<span title="{}">{}</span>',
+            ((uri, Truncator(uri).chars(40)) for uri in record.redirect_uris),
+        ) or "-"
+
+    # --- reading: always from Hydra ----------------------------------------
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        # Only for staff who may see the list: the others get Django's 403 below.
+        if request.method == "GET" and self.has_view_or_change_permission(request):
+            try:
+                records.sync_client_records()
+            except OryError as exc:
+                messages.error(
+                    request,
+                    _("Hydra could not be read (%(error)s). This list is Django's last copy and may be out of date.")
+                    % {"error": exc},
+                )
+        extra_context = {**(extra_context or {}), "can_sync": self.has_change_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> OAuth2ClientRecord | None:
+        """The client as Hydra holds it (`record.hydra`); Django's copy follows.
+
+        When Hydra cannot be asked, a POST still gets the record (with
+        `hydra_error`) so the form can say so and keep the input; a GET raises,
+        and the error page middleware shows a 503 with a retry link."""
+        if not self.has_view_or_change_permission(request):
+            return super().get_object(request, object_id, from_field)  # Django answers 403; Hydra is not asked
+        cached = getattr(request, "_oryauth_client_record", None)
+        if cached is not None and cached[0] == object_id:
+            return cached[1]  # change_view asked already in this request
+        try:
+            client = hydra_clients.get_client(object_id)
+        except OryError as exc:
+            record = super().get_object(request, object_id, from_field)
+            if record is None or request.method != "POST":
+                raise
+            record.hydra = None
+            record.hydra_error = exc
+            return record
+        if client is None:
+            OAuth2ClientRecord.objects.filter(pk=object_id).delete()
+            return None
+        record = records.record_client(client)
+        record.hydra = client
+        _attach_display_values(record, client)
+        request._oryauth_client_record = (object_id, record)  # type: ignore[attr-defined]
+        return record
+
+    def get_fieldsets(self, request: HttpRequest, obj: OAuth2ClientRecord | None = None) -> Any:
+        if obj is None:
+            return self.fieldsets
+        # submission_id only guards the add form against being sent twice.
+        first, *rest = self.fieldsets
+        return ((first[0], {**first[1], "fields": tuple(f for f in first[1]["fields"] if f != "submission_id")}), *rest)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra_context = dict(extra_context or {})
+        # Asked once per request: get_object keeps the answer for super() below.
+        record = self.get_object(request, unquote(object_id))
+        if record is not None and getattr(record, "hydra", None) is not None:
+            extra_context["cli_command"] = hydra_clients.cli_create_command(record.hydra)
+            extra_context["lifespans_command"] = hydra_clients.lifespans_command(record.hydra)
+            extra_context["can_rotate"] = record.hydra.token_endpoint_auth_method != "none"
+            extra_context["rotate_url"] = reverse(
+                "admin:oryauth_client_admin_oauth2clientrecord_rotate", args=[quote(record.client_id)]
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- writing: Hydra first, then Django's copy ----------------------------
+
+    def save_form(self, request: HttpRequest, form: OAuth2ClientForm, change: bool) -> OAuth2ClientRecord:
+        # The form already wrote to Hydra; the copy mirrors Hydra's answer.
+        assert form.saved_client is not None
+        record = OAuth2ClientRecord(client_id=form.saved_client.client_id, **records.record_values(form.saved_client))
+        record.new_secret = form.saved_client.client_secret if not change else None
+        record.warnings = form.warnings
+        record.auth_method_became_secret = (
+            change
+            and form.hydra is not None
+            and form.hydra.token_endpoint_auth_method == "none"
+            and form.saved_client.token_endpoint_auth_method != "none"
+        )
+        return record
+
+    def save_model(self, request: HttpRequest, obj: OAuth2ClientRecord, form: Any, change: bool) -> None:
+        obj.save()
+        for warning in getattr(obj, "warnings", []):
+            messages.warning(request, warning)
+        if getattr(obj, "auth_method_became_secret", False):
+            messages.warning(request, _("This client now needs a secret: use “Rotate secret” to get one."))
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Nothing related to save: everything went to Hydra."""
+
+    def response_add(self, request: HttpRequest, obj: OAuth2ClientRecord, post_url_continue: str | None = None) -> HttpResponse:
+        return self._secret_page(request, obj, getattr(obj, "new_secret", None), created=True)
+
+    def delete_model(self, request: HttpRequest, obj: OAuth2ClientRecord) -> None:
+        hydra_clients.delete_client(obj.client_id)
+        obj.delete()
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except OryError as exc:
+            # Django's delete_view runs in a transaction: the log entry is rolled back too.
+            if request.method != "POST":
+                raise
+            messages.error(request, _("Hydra did not delete the client (%(error)s). Nothing was changed.") % {"error": exc})
+            return HttpResponseRedirect(reverse("admin:oryauth_client_admin_oauth2clientrecord_changelist"))
+
+    def sync_view(self, request: HttpRequest) -> HttpResponse:
+        """POST: make Django's list equal to Hydra's now and say what changed."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        changelist_url = reverse("admin:oryauth_client_admin_oauth2clientrecord_changelist")
+        if request.method != "POST":
+            return HttpResponseRedirect(changelist_url)
+        try:
+            report = records.sync_client_records()
+        except OryError as exc:
+            messages.error(request, _("Hydra could not be read (%(error)s). Nothing was changed.") % {"error": exc})
+            return HttpResponseRedirect(changelist_url)
+        messages.success(
+            request,
+            ngettext(
+                "Hydra has %(total)d client: %(added)d added, %(updated)d updated, %(removed)d removed here.",
+                "Hydra has %(total)d clients: %(added)d added, %(updated)d updated, %(removed)d removed here.",
+                report.total,
+            )
+            % {
+                "total": report.total,
+                "added": len(report.added),
+                "updated": len(report.updated),
+                "removed": len(report.removed),
+            },
+        )
+        return HttpResponseRedirect(changelist_url)
+
+    # --- rotate secret ------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        rotate = path(
+            "<path:object_id>/rotate-secret/",
+            self.admin_site.admin_view(self.rotate_secret_view),
+            name="oryauth_client_admin_oauth2clientrecord_rotate",
+        )
+        sync = path("sync/", self.admin_site.admin_view(self.sync_view), name="oryauth_client_admin_oauth2clientrecord_sync")
+        return [rotate, sync, *super().get_urls()]
+
+    def rotate_secret_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """GET asks for confirmation; POST sets a new secret in Hydra and shows it once."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        record = self.get_object(request, unquote(object_id))
+        if record is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        change_url = reverse("admin:oryauth_client_admin_oauth2clientrecord_change", args=[quote(record.client_id)])
+        if getattr(record, "hydra_error", None) is not None:
+            messages.error(request, _("Hydra could not be asked (%(error)s). Nothing was changed.") % {"error": record.hydra_error})
+            return HttpResponseRedirect(change_url)
+        if record.hydra.token_endpoint_auth_method == "none":
+            messages.error(request, _("A public client (auth method none) has no secret to rotate."))
+            return HttpResponseRedirect(change_url)
+        if request.method != "POST":
+            context = {**self.admin_site.each_context(request), "opts": self.opts, "record": record, "change_url": change_url}
+            return TemplateResponse(request, "admin/oryauth_client_admin/oauth2clientrecord/rotate_confirm.html", context)
+        try:
+            secret = hydra_clients.rotate_secret(record.client_id)
+        except OryError as exc:
+            messages.error(request, _("Hydra did not rotate the secret (%(error)s). The old secret still works.") % {"error": exc})
+            return HttpResponseRedirect(change_url)
+        self.log_change(request, record, [{"changed": {"fields": ["client secret (rotated)"]}}])
+        return self._secret_page(request, record, secret, created=False)
+
+    def _secret_page(self, request: HttpRequest, record: OAuth2ClientRecord, secret: str | None, *, created: bool) -> HttpResponse:
+        """The one page that shows a client secret. Rendered as the answer to
+        the POST (no redirect, nothing stored), and never cached."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "record": record,
+            "secret": secret,
+            "created": created,
+            "change_url": reverse("admin:oryauth_client_admin_oauth2clientrecord_change", args=[quote(record.client_id)]),
+            "changelist_url": reverse("admin:oryauth_client_admin_oauth2clientrecord_changelist"),
+        }
+        response = render(request, "admin/oryauth_client_admin/oauth2clientrecord/secret_once.html", context)
+        response["Cache-Control"] = "no-store"
+        return response

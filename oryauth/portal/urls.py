@@ -1,0 +1,19 @@
+"""The portal's pages, at the paths Kratos's selfservice.flows.*.ui_url and
+Hydra's urls.login point at (deploy/ory/)."""
+from django.urls import path
+
+from ..responses import answers_ory_errors
+from . import views
+
+# Every view answers an Ory failure with a page (503 when Ory is down), with
+# or without OryErrorPageMiddleware.
+app_name = "oryauth_portal"
+urlpatterns = [
+    path("login", answers_ory_errors(views.login), name="login"),
+    path("registration", answers_ory_errors(views.registration), name="registration"),
+    path("recovery", answers_ory_errors(views.recovery), name="recovery"),
+    path("verification", answers_ory_errors(views.verification), name="verification"),
+    path("settings", answers_ory_errors(views.settings), name="settings"),
+    path("error", answers_ory_errors(views.error), name="error"),
+    path("signout", answers_ory_errors(views.signout), name="signout"),
+]

@@ -1,0 +1,254 @@
+"""The portal's pages for Kratos's browser flows.
+
+Each flow page either sends the browser to Kratos to create a flow (no
+`?flow=`), or fetches the flow with the browser's cookies and renders its
+form, which posts straight to Kratos: Django never sees a password.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_deny
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import ory
+from ..conf import oryauth_settings
+from ..errors import OryError, OryProtocolError, OryRejected, OryUnavailable
+from ..responses import error_page_for, problem_page
+from ..redirects import absolute_safe_url, is_kratos_url, safe_next_url, safe_url
+from ..resolution import caller_of, forget_credentials_of
+from ..sessions import has_session_cookie, ory_cookie_header
+from . import error_pages
+from ..kratos_urls import FlowType, create_flow_url
+from .flows import FORWARDED_PARAMS, URL_PARAMS, FlowProblem, fetch_flow, login_hint, oauth2_login_challenge
+from .nodes import ADDRESS_NOT_VERIFIED, flow_ui
+
+logger = logging.getLogger(__name__)
+
+# A browser that drops cookies would bounce between us and Kratos forever:
+# after this many restarts within RESTART_WINDOW seconds we show a page instead.
+MAX_RESTARTS = 3
+RESTART_WINDOW = 60.0
+
+
+def _redirect(url: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(url, status=303)
+
+
+def _start_flow(request: HttpRequest, flow_type: FlowType, params: dict[str, str | None]) -> HttpResponse:
+    """303 to Kratos's endpoint that creates the flow and sends the browser back."""
+    # Ask Kratos whether it is up first: a dead Kratos then gets our 503 page
+    # with a retry link instead of the browser's own connection error.
+    ory.get_json(ory.KRATOS_PUBLIC, "/health/alive")
+    allowed = FORWARDED_PARAMS[flow_type]
+    forwarded = {k: v for k, v in params.items() if k in allowed}
+    for name in URL_PARAMS & forwarded.keys():
+        # Kratos v1.3 does not check every one of these: an unsafe value is
+        # dropped here, so Kratos falls back to its configured default.
+        forwarded[name] = absolute_safe_url(request, forwarded[name])
+        if params[name] and not forwarded[name]:
+            logger.warning("Ignored %s=%r: not on this site, Kratos, Hydra or ORYAUTH['REDIRECT_ALLOWED_HOSTS']",
+                           name, params[name][:200])
+    return _redirect(create_flow_url(flow_type, **forwarded))
+
+
+def _settings_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("oryauth_portal:settings"))
+
+
+def _login_first(request: HttpRequest, message: str) -> HttpResponse:
+    """Send the browser to sign in, coming back to the settings page after."""
+    messages.info(request, message)
+    return _redirect(reverse("oryauth_portal:login") + "?" + urlencode({"return_to": _settings_url(request)}))
+
+
+def _too_many_restarts(request: HttpRequest, flow_type: str) -> bool:
+    """Record a restart of `flow_type`; True when the browser keeps coming back."""
+    key = f"oryauth_restarts_{flow_type}"
+    now = time.time()
+    recent = [t for t in request.session.get(key, []) if now - t < RESTART_WINDOW] + [now]
+    request.session[key] = recent
+    return len(recent) > MAX_RESTARTS
+
+
+def _handle_problem(request: HttpRequest, flow_type: FlowType, problem: FlowProblem) -> HttpResponse:
+    if problem.action == "login":
+        return _login_first(request, problem.message)
+    if problem.action == "redirect" and is_kratos_url(problem.redirect_to):
+        messages.info(request, problem.message)
+        return _redirect(problem.redirect_to)
+    if _too_many_restarts(request, flow_type):
+        return problem_page(
+            request,
+            status=400,
+            title=_("This page keeps expiring"),
+            message=_("We started over several times without success. Please make sure your browser accepts "
+                      "cookies from this site, then try again."),
+            retry_url=reverse(f"oryauth_portal:{flow_type}"),
+        )
+    messages.warning(request, problem.message)
+    return _start_flow(request, flow_type, {"return_to": request.GET.get("return_to") or problem.return_to})
+
+
+def _link(name: str, **params: str | None) -> str:
+    query = urlencode({k: v for k, v in params.items() if v})
+    url = reverse(f"oryauth_portal:{name}")
+    return f"{url}?{query}" if query else url
+
+
+def _page_context(request: HttpRequest, flow_type: FlowType, flow: Any) -> dict[str, Any]:
+    """What every flow template gets: the flow, its forms, and cross links
+    that keep `return_to` and the OAuth2 login challenge."""
+    # Kratos v1.3 does not fill the identifier from the OIDC login_hint itself.
+    hint = login_hint(flow) if flow_type == "login" else ""
+    ui = flow_ui(flow.ui, prefill={"identifier": hint}, link_is_safe=lambda url: bool(safe_url(request, url)))
+    if not safe_url(request, ui.action):
+        # The form would send what the person types to a host we do not trust.
+        # (Kratos, or this site: a passed verification "continues" to return_to.)
+        logger.error("Kratos flow %s has the form action %r, not on a trusted host", getattr(flow, "id", ""), ui.action)
+        raise OryProtocolError("Kratos public", "the flow's form does not post to Kratos or this site")
+    # Kratos v1.3 stores the return_to it was given without checking it.
+    return_to = safe_url(request, getattr(flow, "return_to", None))
+    challenge = oauth2_login_challenge(flow)
+    requested_aal = getattr(flow, "requested_aal", None)  # enums in ory-client
+    state = getattr(flow, "state", None)
+    return {
+        "flow": flow,
+        "flow_type": flow_type,
+        "ui": ui,
+        "return_to": return_to,
+        "login_challenge": challenge,
+        "login_url": _link("login", return_to=return_to, login_challenge=challenge),
+        "registration_url": _link("registration", return_to=return_to, login_challenge=challenge),
+        "recovery_url": _link("recovery", return_to=return_to, login_challenge=challenge),
+        "verification_url": _link("verification", return_to=return_to),
+        "address_not_verified": ADDRESS_NOT_VERIFIED in ui.message_ids,
+        "requested_aal2": getattr(requested_aal, "value", requested_aal) == "aal2",
+        "refresh": bool(getattr(flow, "refresh", False)),
+        "flow_state": str(getattr(state, "value", state) or ""),
+    }
+
+
+def flow_page(request: HttpRequest, flow_type: FlowType) -> HttpResponse:
+    """Create (redirect to Kratos) or render the `flow_type` flow."""
+    raw_flow_id = request.GET.get("flow", "")
+    if not raw_flow_id:
+        if flow_type == "settings" and not has_session_cookie(request):
+            return _login_first(request, _("Please sign in to change your account settings."))
+        return _start_flow(request, flow_type, {k: request.GET.get(k) for k in FORWARDED_PARAMS[flow_type]})
+    try:
+        flow = fetch_flow(request, flow_type, raw_flow_id)
+    except FlowProblem as problem:
+        return _handle_problem(request, flow_type, problem)
+    except OryRejected as exc:
+        return error_page_for(request, exc)
+    try:
+        context = _page_context(request, flow_type, flow)
+    except OryProtocolError as exc:
+        return error_page_for(request, exc)
+    return render(request, f"oryauth/portal/{flow_type}.html", context)
+
+
+@xframe_options_deny  # account forms are never framed, even on sites without XFrameOptionsMiddleware
+@require_GET
+def login(request: HttpRequest) -> HttpResponse:
+    """`/login`: Hydra's login challenge (handled by the provider) or Kratos's login flow."""
+    if request.GET.get("login_challenge") and not request.GET.get("flow") and apps.is_installed("oryauth.provider"):
+        # Without the provider role, Kratos itself completes the challenge
+        # after sign-in (its oauth2_provider.url setting).
+        from ..provider.login import handle_login_challenge
+
+        return handle_login_challenge(request)
+    return flow_page(request, "login")
+
+
+@xframe_options_deny
+@require_GET
+def registration(request: HttpRequest) -> HttpResponse:
+    return flow_page(request, "registration")
+
+
+@xframe_options_deny
+@require_GET
+def recovery(request: HttpRequest) -> HttpResponse:
+    return flow_page(request, "recovery")
+
+
+@xframe_options_deny
+@require_GET
+def verification(request: HttpRequest) -> HttpResponse:
+    return flow_page(request, "verification")
+
+
+@xframe_options_deny
+@require_GET
+def settings(request: HttpRequest) -> HttpResponse:
+    """`/settings`: needs a Kratos session; without one, sign in first."""
+    return flow_page(request, "settings")
+
+
+@require_GET
+def error(request: HttpRequest) -> HttpResponse:
+    """`/error`: a Kratos flow error (`?id=`) or a Hydra error (`?error=`)."""
+    if request.GET.get("id"):
+        return error_pages.kratos_error_page(request, request.GET["id"])
+    return error_pages.hydra_error_page(request, request.GET.get("error", ""), request.GET.get("error_description", ""),
+                                        request.GET.get("error_hint", ""))
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    """`/signout` (POST, Django CSRF-protected): end the Kratos session.
+
+    Creates Kratos's browser logout flow with the browser's cookies and sends
+    the browser to its logout URL, where Kratos clears the session cookie.
+    """
+    requested = safe_next_url(request, request.POST.get("return_to", ""), default="")
+    home = requested or "/"
+    if not has_session_cookie(request):
+        return _redirect(home)
+    try:
+        # Without a return_to Kratos sends the browser to its configured
+        # logout destination (this site's home page).
+        logout_flow = ory.kratos_frontend().create_browser_logout_flow(
+            cookie=ory_cookie_header(request), return_to=request.build_absolute_uri(requested) if requested else None
+        )
+    except OryRejected as exc:
+        if exc.status == 401:  # the Kratos session had already ended
+            forget_credentials_of(request)  # this site may still hold it as valid in its cache
+            return _redirect(home)
+        raise
+    except OryUnavailable as exc:
+        # Not the shared 503 page: its retry link would GET this POST-only URL.
+        logger.warning("Ory unavailable on %s: %s", request.path, exc)
+        return problem_page(request, status=503, title=_("Sign-in service unavailable"),
+                            message=_("We could not reach the sign-in service to sign you out. Please try again "
+                                      "in a moment."), detail=str(exc), retry_url=home)
+    # Anything this site caches about the Kratos session must be forgotten
+    # here, before the browser leaves for Kratos's logout URL.
+    identity_id = caller_of(request).identity_id
+    forget_credentials_of(request)
+    if identity_id and apps.is_installed("oryauth.provider"):
+        _end_remembered_oauth2_logins(identity_id)
+    return _redirect(logout_flow.logout_url)
+
+
+def _end_remembered_oauth2_logins(identity_id: str) -> None:
+    """Kratos's logout does not tell Hydra: without this, an OAuth2 client
+    could sign the person in again without a password while Hydra still
+    remembers the login. A Hydra outage must not block signing out of Kratos."""
+    try:
+        from ..provider.logout import forget_remembered_logins
+
+        forget_remembered_logins(identity_id)
+    except OryError as exc:
+        logger.warning("Signed out of Kratos, but Hydra's remembered logins could not be ended: %s", exc)

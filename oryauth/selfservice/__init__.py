@@ -1,1 +1,0 @@
-"""Browser pages for Kratos's self-service flows (login, registration, ...)."""
