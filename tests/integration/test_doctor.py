@@ -19,7 +19,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from oryauth.doctor import Finding, diagnose
-from oryauth.hydra_clients import ensure_client, site_client_definition
+from oryauth.hydra_clients import create_or_replace_client, site_client_definition
 from tests.support.stack import HYDRA_ADMIN, REPO
 from tests.support.throwaway import ThrowawayServer, spare_port
 
@@ -40,7 +40,7 @@ def site_client() -> Iterator[dict[str, Any]]:
         "CLIENT_SCOPES": ["openid", "offline_access", "email"],
     }
     with override_settings(ORYAUTH=oryauth):
-        ensure_client(site_client_definition())
+        create_or_replace_client(site_client_definition())
     yield oryauth
     requests.delete(f"{HYDRA_ADMIN}/admin/clients/{oryauth['CLIENT_ID']}", timeout=5)
 
@@ -177,7 +177,7 @@ def test_a_hydra_login_url_pointing_elsewhere_is_named(site_client: dict[str, An
         "HYDRA_ADMIN_URL": misdirected_hydra.admin_url,
     }
     with override_settings(ORYAUTH=oryauth):
-        ensure_client(site_client_definition())
+        create_or_replace_client(site_client_definition())
 
     output, failed = run_doctor(oryauth)
 
@@ -196,7 +196,7 @@ def test_the_sign_in_probe_names_consent_and_logout_urls_pointing_elsewhere(
 ) -> None:
     oryauth = {**site_client, "HYDRA_PUBLIC_URL": misdirected_hydra.public_url, "HYDRA_ADMIN_URL": misdirected_hydra.admin_url}
     with override_settings(ORYAUTH=oryauth):
-        ensure_client(site_client_definition())
+        create_or_replace_client(site_client_definition())
 
     output, failed = run_doctor(oryauth, "--probe-sign-in")
 
