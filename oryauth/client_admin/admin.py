@@ -80,7 +80,7 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
     actions = None
     save_as = False
     fieldsets = (
-        (None, {"fields": ("client_id", "client_name", "owner", "contacts", "submission_id")}),
+        (None, {"fields": ("client_id", "client_name", "owner", "contacts", "submission_id", "hydra_version")}),
         (
             gettext_lazy("Flows"),
             {"fields": ("grant_types", "response_types", "scope", "audience", "skip_consent", "skip_logout_consent")},
@@ -174,8 +174,10 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: OAuth2ClientRecord | None = None) -> Any:
         if obj is None:
-            return self.fieldsets
-        # submission_id only guards the add form against being sent twice.
+            first, *rest = self.fieldsets
+            return ((first[0], {**first[1], "fields": tuple(f for f in first[1]["fields"] if f != "hydra_version")}), *rest)
+        # submission_id only guards the add form against being sent twice;
+        # hydra_version (hidden) guards the change form against a stale page.
         first, *rest = self.fieldsets
         fieldsets = ((first[0], {**first[1], "fields": tuple(f for f in first[1]["fields"] if f != "submission_id")}), *rest)
         page = self.page_of(request, obj)
@@ -190,7 +192,10 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
         def shown(name: str) -> Any:
             return name if name in columns else _read_only_field(name, str(form_fields[name].label or name), values)
 
-        return tuple((title, {**options, "fields": tuple(shown(f) for f in options["fields"])}) for title, options in fieldsets)
+        return tuple(
+            (title, {**options, "fields": tuple(shown(f) for f in options["fields"] if f != "hydra_version")})
+            for title, options in fieldsets
+        )
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None

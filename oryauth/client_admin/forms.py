@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -315,7 +316,7 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
         except ChangedInHydra as exc:
             self.add_error(None, _("Someone changed this client in Hydra (at %(when)s) after you opened this page. "
                                    "Nothing was saved: reload the page to see the current values, then make your "
-                                   "change again.") % {"when": exc.updated_at})
+                                   "change again.") % {"when": _readable_time(exc.updated_at)})
         except OryError as exc:
             self._add_hydra_error(exc)
 
@@ -330,6 +331,13 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
         message = _("Hydra refused the change: %(reason)s") % {"reason": exc.message or exc.error_id or exc.status}
         field = field_for_hydra_error(exc)
         self.add_error(field if field in self.fields else None, message)
+
+
+def _readable_time(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+    except ValueError:
+        return iso
 
 
 def _unreachable_message(exc: OryError) -> str:
