@@ -115,7 +115,7 @@ def list_clients(page_size: int = 250) -> list[OAuth2Client]:
         response = ory.hydra_admin().list_o_auth2_clients_with_http_info(page_size=page_size, page_token=page_token)
         for client in response.data or []:
             clients[client.client_id or ""] = client
-        page_token = _next_page_token(response.headers or {})
+        page_token = _next_page_token(dict(response.headers or {}))
         if not page_token:
             return list(clients.values())
 

@@ -53,7 +53,15 @@ class _OryApiClient(ory_client.ApiClient):
         self.service = service
         self.timeout = timeout
 
-    def call_api(self, method, url, header_params=None, body=None, post_params=None, _request_timeout=None):  # type: ignore[override]
+    def call_api(
+        self,
+        method: str,
+        url: str,
+        header_params: dict[str, str] | None = None,
+        body: Any = None,
+        post_params: list[tuple[str, Any]] | None = None,
+        _request_timeout: Any = None,
+    ) -> Any:
         try:
             return super().call_api(
                 method,
@@ -66,7 +74,7 @@ class _OryApiClient(ory_client.ApiClient):
         except urllib3.exceptions.HTTPError as exc:
             raise OryUnavailable(self.service, _describe_transport_error(exc)) from None
 
-    def response_deserialize(self, response_data, response_types_map=None):  # type: ignore[override]
+    def response_deserialize(self, response_data: Any, response_types_map: dict[str, Any] | None = None) -> Any:
         try:
             return super().response_deserialize(response_data, response_types_map)
         except ApiException as exc:
@@ -265,4 +273,5 @@ def browser_step(
     if response.status_code >= 500:
         raise _error_from_status(service, response.status_code, response.content)
     location = response.headers.get("Location") if response.is_redirect else None
-    return location, {**dict(cookies or {}), **response.cookies.get_dict()}
+    received = {name: value or "" for name, value in response.cookies.get_dict().items()}
+    return location, {**dict(cookies or {}), **received}

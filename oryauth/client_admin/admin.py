@@ -18,12 +18,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from .. import hydra_clients
 from ..errors import OryError
@@ -192,10 +191,11 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
         def shown(name: str) -> Any:
             return name if name in columns else _read_only_field(name, str(form_fields[name].label or name), values)
 
-        return tuple(
-            (title, {**options, "fields": tuple(shown(f) for f in options["fields"] if f != "hydra_version")})
-            for title, options in fieldsets
-        )
+        shown_fieldsets: list[tuple[Any, dict[str, Any]]] = []
+        for title, options in fieldsets:
+            names: tuple[str, ...] = options["fields"]  # type: ignore[assignment]  # our own fieldsets: names
+            shown_fieldsets.append((title, {**options, "fields": tuple(shown(f) for f in names if f != "hydra_version")}))
+        return tuple(shown_fieldsets)
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
@@ -219,7 +219,7 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
         # The form already wrote to Hydra; the copy mirrors Hydra's answer.
         assert form.saved is not None
         setattr(request, _SAVED, (form.saved, tuple(form.warnings)))
-        return OAuth2ClientRecord(client_id=form.saved.client.client_id, **records.record_values(form.saved.client))
+        return OAuth2ClientRecord(client_id=form.saved.client.client_id or "", **records.record_values(form.saved.client))
 
     def _saved(self, request: HttpRequest) -> tuple[SavedClient | None, tuple[str, ...]]:
         return getattr(request, _SAVED, (None, ()))
@@ -298,7 +298,8 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
             raise PermissionDenied
         record = self.get_object(request, unquote(object_id))
         if record is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            messages.warning(request, _("Hydra has no client %(id)s (deleted elsewhere?).") % {"id": object_id})
+            return HttpResponseRedirect(reverse("admin:oryauth_client_admin_oauth2clientrecord_changelist"))
         change_url = reverse("admin:oryauth_client_admin_oauth2clientrecord_change", args=[quote(record.client_id)])
         page = self.page_of(request, record)
         if page.hydra is None:

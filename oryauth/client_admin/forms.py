@@ -20,6 +20,7 @@ from ory_client.models.o_auth2_client import OAuth2Client
 from .. import hydra_clients
 from ..errors import OryError, OryRejected, OryUnavailable
 from ..hydra_clients import initial_from_client
+from ..redirects import split_url
 from .models import OAuth2ClientRecord
 from .saving import AlreadySubmitted, ChangedInHydra, ClientPage, SavedClient, save_client
 
@@ -59,7 +60,7 @@ class LinesField(forms.CharField):
         return "\n".join(value) if isinstance(value, (list, tuple)) else value
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
@@ -81,7 +82,7 @@ _LifespanFields = type(
 )
 
 
-class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
+class OAuth2ClientForm(forms.ModelForm, _LifespanFields):  # type: ignore[misc,valid-type]  # _LifespanFields is built at import
     """Every client field people set. `page` is what this request learnt from
     Hydra about the client (the admin binds it; empty on the add page)."""
 
@@ -176,8 +177,10 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
             # choosable, so saving an unrelated field never drops them.
             for name in ("grant_types", "response_types"):
                 field = self.fields[name]
-                known = {value for value, _label in field.choices}
-                field.choices = [*field.choices, *((v, v) for v in self.initial[name] if v not in known)]
+                assert isinstance(field, forms.MultipleChoiceField)
+                choices: list[tuple[str, Any]] = list(field.choices)  # type: ignore[arg-type]  # a plain list above
+                known = {value for value, _label in choices}
+                field.choices = [*choices, *((v, v) for v in self.initial[name] if v not in known)]
             self.fields["client_id"].disabled = True
             self.fields["client_id"].help_text = _("Assigned when the client was created.")
         if self.is_bound is False and self.hydra is None:
@@ -214,7 +217,7 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
     def clean_allowed_cors_origins(self) -> list[str]:
         origins = self.cleaned_data["allowed_cors_origins"]
         for origin in origins:
-            parts = _split(origin)
+            parts = split_url(origin)
             if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
                 raise forms.ValidationError(_("%(origin)s is not an http(s) origin."), params={"origin": origin})
             if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
@@ -232,7 +235,7 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
         return value
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for name in hydra_clients.LIFESPAN_FIELDS:
             value = (cleaned.get(name) or "").strip()
             if value and not GO_DURATION.match(value):
@@ -376,20 +379,8 @@ def field_for_hydra_error(exc: OryRejected) -> str | None:
     return None
 
 
-def _split(uri: str) -> Any:
-    """`urlsplit(uri)` with its port read, or None when Python cannot parse
-    it (an unclosed IPv6 bracket, a port that is not a number below 65536):
-    later checks read the port, which would raise."""
-    try:
-        parts = urlsplit(uri)
-        parts.port
-    except ValueError:
-        return None
-    return parts
-
-
 def _absolute_uri(uri: str) -> str:
-    parts = _split(uri)
+    parts = split_url(uri)
     if parts is None:
         raise forms.ValidationError(_("%(uri)s is not a valid URL (check the host and port)."), params={"uri": uri})
     if not parts.scheme or (parts.scheme in ("http", "https") and not parts.hostname):

@@ -94,7 +94,9 @@ def _create(values: dict[str, Any], client_id: str | None, submission_id: str) -
     if submission_id and not cache.add(key, True, SUBMISSION_MEMORY_SECONDS):
         raise AlreadySubmitted()
     try:
-        client = hydra_clients.create_client(OAuth2Client.from_dict({**values, "client_id": client_id}))
+        definition = OAuth2Client.from_dict({**values, "client_id": client_id})
+        assert definition is not None  # from_dict returns None only for None
+        client = hydra_clients.create_client(definition)
     except OryError:
         cache.delete(key)  # nothing was created: sending it again is fine
         raise

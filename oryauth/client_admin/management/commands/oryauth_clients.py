@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from oryauth.client_admin.forms import OAuth2ClientForm
+from oryauth.client_admin.records import record_client, sync_client_records
 from oryauth.conf import oryauth_settings
 from oryauth.errors import OryError
-from oryauth.client_admin.records import record_client, sync_client_records
 from oryauth.hydra_clients import ensure_site_client, list_clients
 
 
@@ -25,7 +25,8 @@ class Command(BaseCommand):
         listing.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
         actions.add_parser(
             "ensure-site-client",
-            help="Create this site's client from ORYAUTH['CLIENT_*'], or add what it lacks (URIs, scopes, grants; auth method and secret set), keeping every other field staff set (safe to repeat).",
+            help="Create this site's client from ORYAUTH['CLIENT_*'], or add what it lacks (URIs, scopes, grants; "
+            "auth method and secret set), keeping every other field staff set (safe to repeat).",
         )
         actions.add_parser(
             "import",
