@@ -9,7 +9,7 @@ import secrets
 import shlex
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote
 
 from ory_client.models.json_patch import JsonPatch
 from ory_client.models.o_auth2_client import OAuth2Client
@@ -115,21 +115,9 @@ def list_clients(page_size: int = 250) -> list[OAuth2Client]:
         response = ory.hydra_admin().list_o_auth2_clients_with_http_info(page_size=page_size, page_token=page_token)
         for client in response.data or []:
             clients[client.client_id or ""] = client
-        page_token = _next_page_token(dict(response.headers or {}))
+        page_token = ory.next_page_token(dict(response.headers or {}))
         if not page_token:
             return list(clients.values())
-
-
-def _next_page_token(headers: dict[str, str]) -> str | None:
-    """Hydra announces the next page in a `Link: <...page_token=X...>; rel="next"` header."""
-    link = next((value for key, value in headers.items() if key.lower() == "link"), "")
-    for part in link.split(","):
-        if 'rel="next"' in part:
-            url = part.split(";")[0].strip().strip("<>")
-            tokens = parse_qs(urlsplit(url).query).get("page_token")
-            if tokens:
-                return tokens[0]
-    return None
 
 
 # --- Writing clients (the admin and `manage.py oryauth_clients` use these) ---

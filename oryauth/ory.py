@@ -17,6 +17,7 @@ import logging
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import ory_client
 import pydantic
@@ -135,6 +136,19 @@ def kratos_error_id_and_message(error: Mapping[str, Any]) -> tuple[str, str]:
 @lru_cache(maxsize=16)
 def _api_client(service: str, base_url: str, timeout: float) -> _OryApiClient:
     return _OryApiClient(service, base_url, timeout)
+
+
+def next_page_token(headers: Mapping[str, str]) -> str | None:
+    """Kratos and Hydra announce the next page of a list in a
+    `Link: <...page_token=X...>; rel="next"` header; None on the last page."""
+    link = next((value for key, value in headers.items() if key.lower() == "link"), "")
+    for part in link.split(","):
+        if 'rel="next"' in part:
+            url = part.split(";")[0].strip().strip("<>")
+            tokens = parse_qs(urlsplit(url).query).get("page_token")
+            if tokens:
+                return tokens[0]
+    return None
 
 
 def _client_for(service: str, conf: OryAuthSettings | None = None) -> _OryApiClient:

@@ -34,12 +34,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     # oryauth's core and every role: the demo is the identity site (portal +
-    # provider), a relying party of it, and where staff manage Hydra clients.
+    # provider), a relying party of it, and where staff manage Hydra clients
+    # and Kratos identities.
     "oryauth",
     "oryauth.portal",
     "oryauth.provider",
     "oryauth.client",
     "oryauth.client_admin",
+    "oryauth.identity_admin",
 ]
 
 MIDDLEWARE = [
