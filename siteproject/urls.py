@@ -11,6 +11,8 @@ urlpatterns = [
     # Who is calling (cookie, session token or access token), as JSON.
     path("api/me/", views.api_me, name="api-me"),
     path("admin/", admin.site.urls),
+    # Liveness and readiness for load balancers (oryauth/health.py).
+    path("health/", include("oryauth.health")),
     # The portal: /login, /registration, ..., /consent, /logout (see deploy/ory).
     path("", include("oryauth.urls")),
     # This site as a relying party of Hydra.
