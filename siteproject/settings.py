@@ -95,8 +95,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # A Redis that is down or hung must cost a request milliseconds, not the
-    # client's default of waiting forever: oryauth then asks Ory directly.
+    # A Redis that is down is an empty cache, not a 500 (siteproject/cache.py);
+    # one that hangs must cost a request half a second, not the client's
+    # default of waiting forever.
+    CACHES["default"]["BACKEND"] = "siteproject.cache.OutageTolerantRedisCache"
     CACHES["default"]["OPTIONS"] = {
         "socket_connect_timeout": 0.5,
         "socket_timeout": 0.5,
