@@ -21,6 +21,17 @@ log="$run_dir/site.log"
 [[ -x $gunicorn ]] || { echo "site: no gunicorn at $gunicorn: run 'make venv'." >&2; exit 1; }
 mkdir -p "$run_dir"
 
+# Served as in production: DEBUG off (no debug pages with tracebacks and
+# settings, no per-query bookkeeping; a database or cache outage renders the
+# 503 page through siteproject.urls.handler500). DEBUG off needs a real
+# SECRET_KEY: one random key per run folder unless the environment has one,
+# so sessions survive restarts of the site.
+export DEBUG="${SITE_DEBUG:-False}"
+if [[ -z "${SECRET_KEY:-}" ]]; then
+  [[ -s "$run_dir/secret_key" ]] || (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(50))' >"$run_dir/secret_key")
+  SECRET_KEY=$(cat "$run_dir/secret_key"); export SECRET_KEY
+fi
+
 command=(
   "$gunicorn" siteproject.wsgi --chdir "$repo" --bind "$bind"
   --workers "$SITE_WORKERS" --worker-class gthread --threads "$SITE_THREADS"
