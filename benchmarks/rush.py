@@ -149,6 +149,7 @@ def rush(size: int) -> dict[str, object]:
         "5xx": len(server_errors),
         "site_500": sum(1 for status, url in server_errors if status == 500 and url.startswith(SITE)),
         "problems": problems,
+        "details": sorted({r.detail for r in results if r.detail})[:3],
     }
 
 
@@ -220,6 +221,8 @@ def main() -> None:
                 row = rush(size)
                 rows.append((profile, row))
                 print(f"   {row['signed_in']}/{size} signed in, {row['wall']:.1f} s; not signed in: {row['problems'] or '-'}", flush=True)
+                for detail in row["details"]:  # type: ignore[union-attr]
+                    print(f"     e.g. {detail}", flush=True)
             if args.api_seconds > 0:
                 print(f"   API: {args.api_callers} callers, {args.api_tokens} tokens, {args.api_seconds:.0f} s ...", flush=True)
                 api.append((profile, api_load(args.api_callers, args.api_tokens, args.api_seconds)))
@@ -233,7 +236,8 @@ def main() -> None:
         print(f"\nAPI load ({args.api_callers} callers, {args.api_tokens} distinct Bearer tokens, {args.api_seconds:.0f} s on /api/me/)")
         print(f"{'profile':<11}{'requests':>9}{'req/s':>8}{'p95 ms':>8}{'not 200':>8}{'introspections':>15}")
         for profile, a in api:
-            print(f"{profile:<11}{a['requests']:>9}{a['rps']:>8.0f}{a['p95'] * 1000:>8.0f}{a['not_200']:>8}{a['introspections']:>15}")
+            print(f"{profile:<11}{a['requests']:>9}{a['rps']:>8.0f}{a['p95'] * 1000:>8.0f}{a['not_200']:>8}{a['introspections']:>15}"
+                  f"   statuses {a['statuses']} (0 = no answer)")
 
 
 if __name__ == "__main__":

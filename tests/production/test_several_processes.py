@@ -3,9 +3,11 @@ PostgreSQL and Redis (the production profile)."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 import requests
 
@@ -130,3 +132,34 @@ def test_postgres_stopped_is_the_503_page_and_the_site_recovers_when_it_is_back(
                timeout=60, what="readiness after PostgreSQL came back")
     signed_in = SiteBrowser().sign_in(identity.email, identity.password)
     assert signed_in.signed_in, f"{signed_in.problem}: {signed_in.steps}"
+
+
+def test_a_relying_party_refresh_happens_once_across_workers() -> None:
+    """Hydra rotates refresh tokens and treats a second use as theft, so the
+    lock that makes parallel requests refresh once must hold across processes
+    (it lives in Redis)."""
+    identity = create_identity()
+    browser = SiteBrowser()
+    signed_in = browser.sign_in(identity.email, identity.password)
+    assert signed_in.signed_in, f"{signed_in.problem}: {signed_in.steps}"
+    # Make the site's stored access token due for a refresh: it is written
+    # straight into the site's database (the one gunicorn uses).
+    with psycopg.connect(_libpq_url(os.environ["DATABASE_URL"]), autocommit=True) as connection:
+        updated = connection.execute(
+            "UPDATE oryauth_relyingpartytokens SET expires_at = now() WHERE subject = %s", [identity.id]
+        ).rowcount
+    assert updated == 1
+
+    hydra, tail = hydra_log(), site_access_log()
+    statuses = concurrently(lambda: browser.get("/protected/", allow_redirects=False).status_code, 48, threads=24)
+    assert set(statuses) == {200}, statuses
+    workers = {a.pid for a in answers_in(tail, "/protected/")}
+    assert len(workers) >= 2, f"only {len(workers)} worker answered; the test shows nothing across processes"
+    assert hydra.requests_to("/oauth2/token") == 1, "the tokens were refreshed more than once (or not at all)"
+    # The refreshed tokens work: the page is still served on the next request.
+    assert browser.get("/protected/", allow_redirects=False).status_code == 200
+
+
+def _libpq_url(database_url: str) -> str:
+    """DATABASE_URL without the options only Django understands (conn_max_age, ...)."""
+    return database_url.split("?")[0]

@@ -29,6 +29,8 @@ class SignIn:
     # Every (status, URL) answered on the way, in order.
     steps: list[tuple[int, str]] = field(default_factory=list)
     problem: str = ""
+    # The exception's own words when the problem was a transport error.
+    detail: str = ""
 
     @property
     def server_errors(self) -> list[tuple[int, str]]:
@@ -58,8 +60,8 @@ class SiteBrowser:
         started = time.monotonic()
         steps: list[tuple[int, str]] = []
 
-        def done(ok: bool, problem: str = "") -> SignIn:
-            return SignIn(ok, time.monotonic() - started, steps, problem)
+        def done(ok: bool, problem: str = "", detail: str = "") -> SignIn:
+            return SignIn(ok, time.monotonic() - started, steps, problem, detail)
 
         url, method, data = f"{self.site}/auth/login?next={next_path}", "GET", None
         submitted_login = False
@@ -87,7 +89,7 @@ class SiteBrowser:
                 url, method, data = urljoin(url, action), "POST", fields
             return done(False, "too many redirects")
         except requests.RequestException as exc:
-            return done(False, f"{type(exc).__name__} on {urlsplit(url).path}")
+            return done(False, f"{type(exc).__name__} on {urlsplit(url).path}", str(exc)[:300])
 
 
 def _form_on(html: str, *, login: bool) -> tuple[str, dict[str, str]] | None:

@@ -37,6 +37,13 @@ command=(
   --workers "$SITE_WORKERS" --worker-class gthread --threads "$SITE_THREADS"
   # A sign-in waits on Kratos and Hydra; a rush queues behind a few slow ones.
   --timeout 60 --graceful-timeout 10
+  # Idle keep-alive connections are closed after this. gunicorn's default (2 s)
+  # is shorter than the pauses inside a sign-in under a rush: the server then
+  # closed connections the client was reusing ("Remote end closed connection
+  # without response", 10-15 of 128 sign-ins lost). gthread parks idle
+  # connections in a poller, not a thread, so a long keep-alive is cheap.
+  # Behind a proxy keep it longer than the proxy's upstream keep-alive.
+  --keep-alive 75
   --access-logfile "$run_dir/site-access.log"
   --access-logformat 'pid=%(p)s %(m)s %(U)s %(s)s %(M)sms'
 )
