@@ -92,7 +92,7 @@ class SiteBrowser:
             return done(False, f"{type(exc).__name__} on {urlsplit(url).path}", str(exc)[:300])
 
 
-def _form_on(html: str, *, login: bool) -> tuple[str, dict[str, str]] | None:
+def _form_on(html: str, *, login: bool) -> tuple[str, dict[str, object]] | None:
     """The action and hidden fields of the page's sign-in (or consent) form.
 
     Only forms whose action is the portal, Kratos or Hydra are followed: a
@@ -107,13 +107,15 @@ def _form_on(html: str, *, login: bool) -> tuple[str, dict[str, str]] | None:
             if form.find("input", attrs={"name": "password"}) is None:
                 continue
             return action, hidden
-        # Consent: accept with every scope offered.
+        # Consent: what a person sees checked stays checked (every scope asked
+        # for); several boxes share the name "scope", so values are lists.
+        fields: dict[str, object] = dict(hidden)
         for box in form.find_all("input", attrs={"type": "checkbox"}):
-            if box.get("name"):
-                hidden.setdefault(box["name"], box.get("value") or "on")
-        submit = form.find(["button", "input"], attrs={"type": "submit", "value": "accept"}) or form.find(
-            ["button", "input"], attrs={"type": "submit"})
-        if submit is not None and submit.get("name"):
-            hidden[submit["name"]] = submit.get("value") or ""
-        return action, hidden
+            if box.get("name") and box.has_attr("checked"):
+                fields.setdefault(box["name"], []).append(box.get("value") or "on")  # type: ignore[union-attr]
+        buttons = form.find_all(["button", "input"], attrs={"type": "submit"})
+        allow = next((b for b in buttons if b.get("value") in ("allow", "accept")), buttons[0] if buttons else None)
+        if allow is not None and allow.get("name"):
+            fields[allow["name"]] = allow.get("value") or ""
+        return action, fields  # type: ignore[return-value]
     return None
