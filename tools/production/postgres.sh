@@ -12,6 +12,8 @@ repo="$(cd "$here/../.." && pwd)"
 source "$here/env.sh"
 run_dir="${ORY_RUN_DIR:-$repo/.ory-run}"
 pg_bin=/usr/lib/postgresql/15/bin
+# The server log is written by the postgres user: it lives in the PostgreSQL
+# home (see pg_home), linked from the run folder as postgres.log.
 log="$run_dir/postgres.log"
 
 fail() {
@@ -49,8 +51,9 @@ up() {
   [[ -x $pg_bin/initdb ]] || fail "$pg_bin/initdb is missing although postgresql-15 is installed."
   local home data
   home=$(pg_home); data="$home/data"
-  mkdir -p "$home/socket"; touch "$log"
-  chown postgres:postgres "$home" "$home/socket" "$log"
+  mkdir -p "$home/socket"; touch "$home/server.log"
+  chown postgres:postgres "$home" "$home/socket" "$home/server.log"
+  ln -sfn "$home/server.log" "$log"
   if [[ ! -f "$data/PG_VERSION" ]]; then
     echo "postgres: creating a cluster in $data"
     # trust on the private socket (only root and postgres can use it),
@@ -64,7 +67,7 @@ up() {
     echo "postgres: starting on 127.0.0.1:$PG_PORT (log $log)"
     # max_connections above every pool together: Kratos 20 + Hydra 100 +
     # Django 4 workers x 8 threads + tests and tools (PRODUCTION_NOTES).
-    as_postgres "$pg_bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start -o \
+    as_postgres "$pg_bin/pg_ctl" -D "$data" -l "$home/server.log" -w -t 60 start -o \
       "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$home/socket -c max_connections=200" \
       >/dev/null || fail "PostgreSQL did not start."
   fi
