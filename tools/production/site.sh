@@ -44,6 +44,9 @@ command=(
   # connections in a poller, not a thread, so a long keep-alive is cheap.
   # Behind a proxy keep it longer than the proxy's upstream keep-alive.
   --keep-alive 75
+  # gunicorn 27's control socket is one file per user (~/.gunicorn/gunicorn.ctl),
+  # shared by every gunicorn on the machine; nothing here uses it.
+  --no-control-socket
   --access-logfile "$run_dir/site-access.log"
   --access-logformat 'pid=%(p)s %(m)s %(U)s %(s)s %(M)sms'
 )
