@@ -67,9 +67,9 @@ def running_site(site: str, port: int, workdir: Path, deadline: float = 30.0) ->
         while True:
             assert server.poll() is None, f"{site} exited:\n{log.read_text()[-3000:]}"
             try:
-                requests.get(f"{origin}/", timeout=1)
+                requests.get(f"{origin}/", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 assert time.monotonic() < until, f"{site} did not answer on {origin} within {deadline}s:\n{log.read_text()[-3000:]}"
                 time.sleep(0.1)
         yield origin
