@@ -1,7 +1,9 @@
 """Pages the role sites have of their own, protected the way the README says."""
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
+from django.http import JsonResponse
 
-from oryauth.decorators import api_login_required, login_required
+from oryauth.decorators import api_login_required
+from oryauth.decorators import login_required
 
 
 @login_required
