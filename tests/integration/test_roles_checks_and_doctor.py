@@ -57,3 +57,11 @@ def test_the_doctor_checks_the_identity_sites_pages_in_kratos_and_hydra() -> Non
 
     assert "[ok]           Kratos login UI URL: http://127.0.0.1:8000/login is this site's page" in result.stdout
     assert "[ok]           Hydra error URL: http://127.0.0.1:8000/error is this site's page" in result.stdout
+
+
+def test_the_doctor_names_the_setting_to_fix_when_a_role_site_points_at_no_server() -> None:
+    result = manage("broken_hydra_admin_url", "oryauth_doctor")
+
+    assert result.returncode == 1
+    assert "[ERROR]        Hydra admin: http://127.0.0.1:4999 is not ready" in result.stdout
+    assert "fix: Start Hydra, or correct ORYAUTH['HYDRA_ADMIN_URL'] (now 'http://127.0.0.1:4999')." in result.stdout
