@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.integration.test_roles_client_sign_in import relying_party_client  # noqa: F401 (fixture)
 from tests.sites.running import manage
 
 ROLE_SITES = ["client_only", "api_only", "identity_site", "client_admin_only"]
@@ -35,18 +36,22 @@ def test_check_names_the_fix_on_a_misconfigured_site(site: str, check_id: str, f
 
 
 @pytest.mark.parametrize("site", ROLE_SITES)
-def test_the_doctor_finds_nothing_wrong_on_a_site_set_up_as_the_quickstart_says(site: str) -> None:
+def test_the_doctor_finds_nothing_wrong_on_a_site_set_up_as_the_quickstart_says(site: str, request: pytest.FixtureRequest) -> None:
+    if site == "client_only":
+        request.getfixturevalue("relying_party_client")  # the quickstart's client, registered in Hydra
     result = manage(site, "oryauth_doctor")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 error(s), 0 warning(s)" in result.stdout
 
 
-def test_the_doctor_asks_a_relying_party_only_site_nothing_about_hydras_login_url() -> None:
+def test_the_doctor_asks_a_relying_party_only_site_nothing_about_hydras_login_url(relying_party_client) -> None:  # noqa: ANN001, F811
     result = manage("client_only", "oryauth_doctor")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Issuer: discovery says 'http://127.0.0.1:4444/'" in result.stdout
+    # Without Hydra's admin API, the public token endpoint still vouches for the id and secret.
+    assert "Client secret: Hydra accepts ORYAUTH['CLIENT_SECRET']" in result.stdout
     assert "Hydra login URL" not in result.stdout
     assert "urls.login" not in result.stdout
     assert "Kratos login UI URL" not in result.stdout
@@ -65,3 +70,10 @@ def test_the_doctor_names_the_setting_to_fix_when_a_role_site_points_at_no_serve
     assert result.returncode == 1
     assert "[ERROR]        Hydra admin: http://127.0.0.1:4999 is not ready" in result.stdout
     assert "fix: Start Hydra, or correct ORYAUTH['HYDRA_ADMIN_URL'] (now 'http://127.0.0.1:4999')." in result.stdout
+
+
+def test_the_doctor_says_when_a_relying_party_only_sites_secret_is_wrong() -> None:
+    result = manage("client_only", "oryauth_doctor")  # the quickstart's client is not registered here
+
+    assert result.returncode == 1
+    assert "Client secret: Hydra refuses ORYAUTH['CLIENT_SECRET']" in result.stdout
