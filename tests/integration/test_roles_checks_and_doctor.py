@@ -3,6 +3,8 @@ run as that site would run it (its own settings, its own process): clean on
 a site set up as the README says, and naming the fix on a misconfigured one."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.integration.test_roles_client_sign_in import relying_party_client  # noqa: F401 (fixture)
@@ -36,10 +38,15 @@ def test_check_names_the_fix_on_a_misconfigured_site(site: str, check_id: str, f
 
 
 @pytest.mark.parametrize("site", ROLE_SITES)
-def test_the_doctor_finds_nothing_wrong_on_a_site_set_up_as_the_quickstart_says(site: str, request: pytest.FixtureRequest) -> None:
+def test_the_doctor_finds_nothing_wrong_on_a_site_set_up_as_the_quickstart_says(
+    site: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     if site == "client_only":
         request.getfixturevalue("relying_party_client")  # the quickstart's client, registered in Hydra
-    result = manage(site, "oryauth_doctor")
+    database = tmp_path / "db.sqlite3"
+    assert manage(site, "migrate", database=database).returncode == 0  # the quickstart's last step
+
+    result = manage(site, "oryauth_doctor", database=database)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 error(s), 0 warning(s)" in result.stdout
@@ -57,8 +64,11 @@ def test_the_doctor_asks_a_relying_party_only_site_nothing_about_hydras_login_ur
     assert "Kratos login UI URL" not in result.stdout
 
 
-def test_the_doctor_checks_the_identity_sites_pages_in_kratos_and_hydra() -> None:
-    result = manage("identity_site", "oryauth_doctor")
+def test_the_doctor_checks_the_identity_sites_pages_in_kratos_and_hydra(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    assert manage("identity_site", "migrate", database=database).returncode == 0
+
+    result = manage("identity_site", "oryauth_doctor", database=database)
 
     assert "[ok]           Kratos login UI URL: http://127.0.0.1:8000/login is this site's page" in result.stdout
     assert "[ok]           Hydra error URL: http://127.0.0.1:8000/error is this site's page" in result.stdout
@@ -77,3 +87,11 @@ def test_the_doctor_says_when_a_relying_party_only_sites_secret_is_wrong() -> No
 
     assert result.returncode == 1
     assert "Client secret: Hydra refuses ORYAUTH['CLIENT_SECRET']" in result.stdout
+
+
+def test_the_doctor_on_an_unmigrated_identity_site_says_to_migrate_instead_of_crashing(tmp_path: Path) -> None:
+    result = manage("identity_site", "oryauth_doctor", database=tmp_path / "empty.sqlite3")
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "fix: Run `manage.py migrate`." in result.stdout
