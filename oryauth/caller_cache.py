@@ -10,12 +10,18 @@ process's copies, and one call per credential at a time.
 - This process keeps copies of the rows of recently seen users, so a warm
   request builds `request.user` without a query (a model is dearer to
   unpickle than to build from its row).
-- `single_flight` lets concurrent requests with one credential share one call.
+- `single_flight` lets concurrent requests with one credential share one
+  call: threads of this process wait for their leader, and other processes
+  wait for the one holding a short lock in the shared cache.
+- A shared cache that fails (Redis down, full, slow) is logged and read as
+  empty: callers then ask Ory, they never get a 500.
 
 Nothing here knows about Ory; values are opaque.
 """
 from __future__ import annotations
 
+import logging
+import math
 import pickle
 import secrets
 import threading
@@ -28,6 +34,15 @@ from django.db import DEFAULT_DB_ALIAS
 
 T = TypeVar("T")
 
+logger = logging.getLogger(__name__)
+# How often a process waiting for another one's answer looks at the shared cache.
+_FLIGHT_POLL_SECONDS = 0.02
+
+
+def _cache_failed(action: str, exc: Exception) -> None:
+    # The backend's message, never a value: keys are hashes, values are callers.
+    logger.warning("The oryauth cache failed (%s): %s: %s; asking Ory instead.", action, type(exc).__name__, exc)
+
 _MAX_ENTRIES = 10_000
 
 # --- Answers ------------------------------------------------------------------------
@@ -36,8 +51,12 @@ _local_answers: dict[str, tuple[str, Any]] = {}
 
 
 def read(cache: Any, key: str) -> Any:
-    """The answer stored under `key`, or None."""
-    entry = cache.get(key)
+    """The answer stored under `key`, or None (also when the cache fails)."""
+    try:
+        entry = cache.get(key)
+    except Exception as exc:  # noqa: BLE001 (any backend: Redis, Memcached, database)
+        _cache_failed("read", exc)
+        return None
     if not (isinstance(entry, tuple) and len(entry) == 2):
         _local_answers.pop(key, None)
         return None
@@ -52,14 +71,21 @@ def read(cache: Any, key: str) -> Any:
 
 def write(cache: Any, key: str, answer: Any, seconds: int) -> None:
     version = secrets.token_hex(8)
-    cache.set(key, (version, pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)), seconds)
+    try:
+        cache.set(key, (version, pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)), seconds)
+    except Exception as exc:  # noqa: BLE001
+        _cache_failed("write", exc)
+        return  # not kept locally either: other processes could not see it
     _keep_local(key, version, answer)
 
 
 def forget(cache: Any, keys: Iterable[str]) -> None:
     keys = list(keys)
     if keys:
-        cache.delete_many(keys)
+        try:
+            cache.delete_many(keys)
+        except Exception as exc:  # noqa: BLE001
+            _cache_failed("delete", exc)
     for key in keys:
         _local_answers.pop(key, None)
 
@@ -83,13 +109,20 @@ def user_version(cache: Any, pk: Any) -> str:
     """The user's current version ("" until the user was first changed)."""
     if pk is None:
         return ""
-    return str(cache.get(_USER_VERSION_PREFIX + str(pk)) or "")
+    try:
+        return str(cache.get(_USER_VERSION_PREFIX + str(pk)) or "")
+    except Exception as exc:  # noqa: BLE001
+        _cache_failed("read", exc)
+        return "unreadable"  # matches no remembered version: ask again
 
 
 def bump_user_version(cache: Any, pk: Any) -> None:
     """Make every copy of this user's row and every cached answer naming the
     user stale, in every process that shares `cache`."""
-    cache.set(_USER_VERSION_PREFIX + str(pk), secrets.token_hex(8), None)
+    try:
+        cache.set(_USER_VERSION_PREFIX + str(pk), secrets.token_hex(8), None)
+    except Exception as exc:  # noqa: BLE001
+        _cache_failed("write", exc)
     for key in [key for key in _user_rows if key[0] == pk]:
         _user_rows.pop(key, None)
 
@@ -135,9 +168,26 @@ _flights: dict[str, _Flight] = {}
 _flights_lock = threading.Lock()
 
 
-def single_flight(key: str, compute: Callable[[], T], *, wait: float) -> T:
-    """Run `compute` once for concurrent callers with the same key in this
-    process; the others wait (at most `wait` seconds) and share its result."""
+def single_flight(
+    key: str,
+    compute: Callable[[], T],
+    *,
+    wait: float,
+    cache: Any = None,
+    read_shared: Callable[[], T | None] | None = None,
+) -> T:
+    """Run `compute` once for concurrent callers with the same key; the others
+    wait (at most `wait` seconds) and share its result. Within this process
+    they share the leader's result; with `cache` and `read_shared`, other
+    processes wait for the one holding the key's lock in `cache` and read
+    what it stored there (`read_shared`)."""
+    if cache is not None and read_shared is not None:
+        shared = read_shared
+
+        def leader_compute() -> T:
+            return _across_processes(cache, key, compute, shared, wait)
+    else:
+        leader_compute = compute
     with _flights_lock:
         flight = _flights.get(key)
         leader = flight is None
@@ -147,11 +197,45 @@ def single_flight(key: str, compute: Callable[[], T], *, wait: float) -> T:
     if not leader:
         if flight.done.wait(timeout=wait) and flight.result is not None:
             return flight.result
-        return compute()  # the leader failed or hung: ask ourselves
+        return leader_compute()  # the leader failed or hung: ask ourselves
     try:
-        flight.result = compute()
+        flight.result = leader_compute()
         return flight.result
     finally:
         with _flights_lock:
             _flights.pop(key, None)
         flight.done.set()
+
+
+def _across_processes(cache: Any, key: str, compute: Callable[[], T], read_shared: Callable[[], T | None], wait: float) -> T:
+    """`compute` in the process that gets the key's lock in the shared cache;
+    the others poll `read_shared` until it answers, the lock is gone (the
+    leader stored nothing, e.g. Ory was down) or `wait` is over, then compute
+    themselves. A failing cache means no lock: everyone computes."""
+    lock = key + ":flight"
+    try:
+        leader = cache.add(lock, 1, timeout=math.ceil(wait))
+    except Exception as exc:  # noqa: BLE001
+        _cache_failed("lock", exc)
+        return compute()
+    if leader:
+        try:
+            return compute()
+        finally:
+            try:
+                cache.delete(lock)
+            except Exception as exc:  # noqa: BLE001
+                _cache_failed("unlock", exc)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        time.sleep(_FLIGHT_POLL_SECONDS)
+        answer = read_shared()
+        if answer is not None:
+            return answer
+        try:
+            if cache.get(lock) is None:
+                break
+        except Exception as exc:  # noqa: BLE001
+            _cache_failed("lock", exc)
+            break
+    return compute()

@@ -46,11 +46,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
-from django.db.models.signals import post_save
 from django.http import HttpRequest
 
 from . import caller_cache, ory
@@ -63,13 +61,10 @@ from .sessions import ory_cookie_header
 logger = logging.getLogger(__name__)
 
 
-def _user_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+def user_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """Any save of a user (the admin's "active" box, a password change, a staff
+    flag) reaches every process on its next request (connected in apps.py)."""
     forget_user_everywhere(instance.pk)
-
-
-# Any save of a user (the admin's "active" box, a password change, a staff
-# flag) reaches every process on its next request.
-post_save.connect(_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="oryauth.resolution.user_saved")
 
 CredentialKind = Literal["session_cookie", "session_token", "access_token"]
 
@@ -308,7 +303,12 @@ def resolve(credential: Credential) -> OryCaller:
             caller_cache.write(cache, key, caller, ttl)
         return caller
 
-    return caller_cache.single_flight(key, ask_ory, wait=2 * float(conf.HTTP_TIMEOUT) + 1)
+    # Other processes (gunicorn workers) with the same new credential wait for
+    # the one asking Ory, through a lock in the shared cache: one call in all.
+    return caller_cache.single_flight(
+        key, ask_ory, wait=2 * float(conf.HTTP_TIMEOUT) + 1,
+        cache=cache if caching else None, read_shared=lambda: _cache_get(cache, key),
+    )
 
 
 # --- Asking Ory ------------------------------------------------------------------

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import ory
@@ -51,12 +52,20 @@ def kratos_error_page(request: HttpRequest, raw_id: str) -> HttpResponse:
         )
     error: dict[str, Any] = flow_error.error or {}
     code = error.get("code")
-    status = code if isinstance(code, int) and 400 <= code < 600 else 400
+    status = code if isinstance(code, int) and 400 <= code < 500 else 400
     technical_id, reason = ory.kratos_error_id_and_message(error)
-    sentence = _kratos_sentences().get(technical_id) or (
-        _("The sign-in service ran into a problem. Please try again later.") if status >= 500
-        else _("The sign-in service could not complete this request.")
-    )
+    if isinstance(code, int) and code >= 500:
+        # Kratos failed (e.g. its database was busy): this site did not. A 503
+        # with a way to start again, not a 500 of ours.
+        detail = " — ".join(part for part in (f"{technical_id or code}", reason) if part)
+        response = problem_page(
+            request, status=503, title=_("Sign-in service unavailable"),
+            message=_("The sign-in service ran into a problem. Please start again in a moment."),
+            detail=detail, retry_url=reverse("oryauth_portal:login"),
+        )
+        response["Retry-After"] = "5"
+        return response
+    sentence = _kratos_sentences().get(technical_id) or _("The sign-in service could not complete this request.")
     detail = " — ".join(part for part in (f"{technical_id or status}", reason) if part)
     return problem_page(request, status=status, title=_("Something went wrong"), message=sentence, detail=detail)
 
