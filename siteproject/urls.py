@@ -28,6 +28,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Liveness and readiness for load balancers (oryauth/health.py).
     path("health/", include("oryauth.health")),
+    # Django's set_language view: the language switcher on oryauth's pages posts here.
+    path("i18n/", include("django.conf.urls.i18n")),
     # Every installed oryauth role: the portal (/login, /registration, ...),
     # the provider (/consent, /logout) and the relying party (/auth/...).
     path("", include("oryauth.urls")),

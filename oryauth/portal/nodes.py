@@ -20,6 +20,7 @@ from ory_client.models.ui_node import UiNode
 from ory_client.models.ui_text import UiText
 
 from ..redirects import is_kratos_url
+from .kratos_messages import kratos_text
 
 # The order groups appear on a page; unknown groups follow in Kratos's order.
 GROUP_ORDER = [
@@ -42,7 +43,7 @@ class Message:
     @classmethod
     def from_ui_text(cls, text: UiText) -> Message:
         kind = text.type if text.type in ("error", "info", "success") else "info"
-        return cls(id=text.id, text=text.text, type=kind)
+        return cls(id=text.id, text=kratos_text(text), type=kind)
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def group_title(group: str) -> str:
 
 def _label_text(node: UiNode) -> str:
     if node.meta and node.meta.label and node.meta.label.text:
-        return node.meta.label.text
+        return kratos_text(node.meta.label)
     return ""
 
 
@@ -201,9 +202,9 @@ def node_from_ui_node(ui_node: UiNode) -> Node:
         text: UiText = attrs.text
         secrets = (text.context or {}).get("secrets") or []
         codes = tuple(str(s.get("text", "")) if isinstance(s, dict) else str(s) for s in secrets)
-        return Node(kind="text", element_id=attrs.id, text=text.text, codes=codes, **common)
+        return Node(kind="text", element_id=attrs.id, text=kratos_text(text), codes=codes, **common)
     if node_type == "a":
-        return Node(kind="a", element_id=attrs.id, href=attrs.href, text=attrs.title.text if attrs.title else attrs.href,
+        return Node(kind="a", element_id=attrs.id, href=attrs.href, text=kratos_text(attrs.title) if attrs.title else attrs.href,
                     **common)
     if node_type == "script":
         script = {
