@@ -10,13 +10,17 @@ the same for the site's own views).
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 from .errors import OryError, OryProtocolError, OryRejected, OryUnavailable
 from .resolution import OryCaller, caller_of, has_header_credential
@@ -145,6 +149,55 @@ def insufficient_scope_response(scopes: tuple[str, ...]) -> HttpResponse:
     return response
 
 
+
+
+# --- Django's own error handlers (handler400 / handler500 in a site's urls.py) ---
+
+
+def _unavailable_part(exc: BaseException | None) -> str:
+    """Which backing service a server error came from ("" for a bug)."""
+    if isinstance(exc, DatabaseError):
+        return "database"
+    # Cache clients (redis-py, pymemcache) raise their own errors or OSError.
+    module = type(exc).__module__ if exc is not None else ""
+    if module.split(".")[0] in ("redis", "pymemcache", "pylibmc") or isinstance(exc, ConnectionError):
+        return "cache"
+    return ""
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """`handler500`: a database or cache that is down, full or slow is the 503
+    problem page with a retry link and a log line naming the part; anything
+    else stays Django's plain 500. Middleware (sessions, auth) reads the
+    database before any view runs, so only this handler can catch those.
+    Rendered without context processors: they read the session from the very
+    database that is down."""
+    exc = sys.exc_info()[1]
+    part = _unavailable_part(exc)
+    if not part:
+        return defaults.server_error(request)
+    logger.error("The %s is unavailable on %s: %s: %s", part, request.path, type(exc).__name__, exc)
+    page = render_to_string("oryauth/problem.html", {
+        "title": _("Service temporarily unavailable"),
+        "message": _("This site cannot reach its database right now. Please try again in a moment.") if part == "database"
+        else _("This site cannot reach its cache right now. Please try again in a moment."),
+        "retry_url": request.get_full_path(),
+    })
+    return HttpResponse(page, status=503, headers={"Retry-After": "5"})
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """`handler400`: a request Django refused before any view (a broken
+    multipart body, a disallowed host, too many fields) gets a page that
+    says so, or JSON for API callers; never Django's bare 400."""
+    logger.info("Bad request on %s: %s", request.path, type(exception).__name__ if exception else "")
+    if "application/json" in request.META.get("HTTP_ACCEPT", "") or request.META.get("HTTP_AUTHORIZATION"):
+        return JsonResponse({"error": "invalid_request", "error_description": _("The request could not be read.")}, status=400)
+    page = render_to_string("oryauth/problem.html", {
+        "title": _("The request could not be read"),
+        "message": _("This request was damaged or too large for this site. Please go back and try again."),
+    })
+    return HttpResponse(page, status=400)
 
 
 class OryErrorPageMiddleware:
