@@ -31,8 +31,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from .conf import oryauth_settings
-from .responses import unavailable_response
 from .resolution import caller_of, user_of
+from .responses import unavailable_response
 
 
 class OryAuthenticationMiddleware:

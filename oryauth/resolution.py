@@ -270,7 +270,7 @@ def forget_credentials_of(request: HttpRequest) -> None:
     caller = getattr(request, "ory", None)
     if isinstance(caller, OryCaller):
         caller_cache.forget_user(caller.user_id, caller.identity_id)
-        del request.ory
+        del request.ory  # type: ignore[attr-defined]  # set by caller_of on this request
 
 
 def resolve(credential: Credential) -> OryCaller:

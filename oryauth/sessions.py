@@ -1,7 +1,6 @@
 """Reading the browser's Kratos session."""
 from __future__ import annotations
 
-
 from django.http import HttpRequest
 from ory_client.models.session import Session
 

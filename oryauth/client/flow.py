@@ -23,9 +23,9 @@ from .. import ory
 from ..conf import oryauth_settings
 from ..errors import OryError, OryUnavailable
 from ..identities import IdentityClaims, provision_user
-from .models import RelyingPartyTokens
 from .discovery import provider_metadata
 from .idtoken import IdTokenInvalid, verify_id_token
+from .models import RelyingPartyTokens
 from .state import PendingLogin
 from .tokens import TokenEndpointError, TokenResponse, exchange_code, fetch_userinfo, refresh_tokens, revoke_token
 

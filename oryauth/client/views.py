@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ..conf import oryauth_settings
 from ..errors import OryUnavailable
 from ..identities import LoginRejected
-from ..responses import problem_page
 from ..redirects import safe_next_url
 from ..resolution import forget_credentials_of
+from ..responses import problem_page
 from .flow import authorization_url, complete_login, finish_sign_out, sign_out
 from .idtoken import IdTokenInvalid
 from .state import PendingLogin, begin_login, restore_pending_login, take_pending_login

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from .. import ory
 from ..errors import OryRejected
-from ..sessions import ory_cookie_header
 from ..kratos_urls import FlowType
+from ..sessions import ory_cookie_header
 
 # What to do instead of rendering: start a new flow (with a message), send the
 # browser to sign in first, or follow a redirect Kratos named (step-up login).
@@ -61,8 +61,8 @@ def problem_for_rejection(flow_type: FlowType, exc: OryRejected) -> FlowProblem 
     the shared error page).
     """
     body: dict[str, Any] = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
-    details = error.get("details") if isinstance(error.get("details"), dict) else {}
+    error: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else {}
+    details: dict[str, Any] = error["details"] if isinstance(error.get("details"), dict) else {}
 
     if exc.error_id == "session_aal2_required":
         target = str(details.get("redirect_browser_to") or body.get("redirect_browser_to") or "")
@@ -101,7 +101,7 @@ def fetch_flow(request: HttpRequest, flow_type: FlowType, raw_flow_id: str) -> A
     flow_id = parse_flow_id(raw_flow_id)
     if flow_id is None:
         raise _restart(_("That page is no longer valid, so we started a new one. Please try again."))
-    getter = {
+    getter: Any = {  # ory-client methods wrapped by pydantic (no precise type)
         "login": ory.kratos_frontend().get_login_flow,
         "registration": ory.kratos_frontend().get_registration_flow,
         "recovery": ory.kratos_frontend().get_recovery_flow,

@@ -17,6 +17,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 from ory_client.models.ui_container import UiContainer
 from ory_client.models.ui_node import UiNode
+from ory_client.models.ui_node_anchor_attributes import UiNodeAnchorAttributes
+from ory_client.models.ui_node_image_attributes import UiNodeImageAttributes
+from ory_client.models.ui_node_input_attributes import UiNodeInputAttributes
+from ory_client.models.ui_node_script_attributes import UiNodeScriptAttributes
+from ory_client.models.ui_node_text_attributes import UiNodeTextAttributes
 from ory_client.models.ui_text import UiText
 
 from ..redirects import is_kratos_url
@@ -163,57 +168,66 @@ def _as_text(value: Any) -> str:
 
 def node_from_ui_node(ui_node: UiNode) -> Node:
     """Convert one ory-client `UiNode` into a `Node`."""
-    attrs = ui_node.attributes.actual_instance
+    attrs = ui_node.attributes.actual_instance if ui_node.attributes else None
     messages = tuple(Message.from_ui_text(m) for m in ui_node.messages or [])
     label = _label_text(ui_node)
-    common = {"group": ui_node.group, "messages": messages, "label": label}
-    node_type = ui_node.type
-
-    if node_type == "input":
-        input_type = attrs.type or "text"
-        input_common = dict(
-            common,
-            name=attrs.name,
-            input_type=input_type,
-            required=bool(attrs.required),
-            disabled=bool(attrs.disabled),
-            autocomplete=attrs.autocomplete or "",
-            pattern=attrs.pattern or "",
-            maxlength=attrs.maxlength,
-            inputmode=attrs.inputmode or "",
-            onclick=attrs.onclick or "",
-        )
-        if input_type == "hidden":
-            return Node(kind="hidden", **dict(input_common, value=_as_text(attrs.value)))
-        if input_type in ("submit", "button"):
-            return Node(kind="submit", **dict(input_common, value=_as_text(attrs.value), label=label or _("Continue")))
-        if input_type == "checkbox":
-            return Node(kind="checkbox", **dict(input_common, value="true", checked=attrs.value is True,
-                                                label=label or _fallback_label(attrs.name)))
-        options = tuple((_as_text(o.value), o.label.text if o.label else _as_text(o.value)) for o in attrs.options or [])
-        # Never echo a password back into the page.
-        value = "" if input_type == "password" else _as_text(attrs.value)
-        return Node(kind="field", **dict(input_common, value=value, options=options,
-                                         label=label or _fallback_label(attrs.name)))
-    if node_type == "img":
-        return Node(kind="img", element_id=attrs.id, src=attrs.src, width=attrs.width, height=attrs.height,
-                    **dict(common, label=label or _("Image")))
-    if node_type == "text":
-        text: UiText = attrs.text
-        secrets = (text.context or {}).get("secrets") or []
+    group = str(ui_node.group)
+    # Dispatch on the attribute model ory-client chose (it follows the node type).
+    if isinstance(attrs, UiNodeInputAttributes):
+        return _input_node(attrs, group, messages, label)
+    if isinstance(attrs, UiNodeImageAttributes):
+        return Node(kind="img", group=group, messages=messages, label=label or _("Image"), element_id=attrs.id,
+                    src=attrs.src, width=attrs.width, height=attrs.height)
+    if isinstance(attrs, UiNodeTextAttributes):
+        secrets = (attrs.text.context or {}).get("secrets") or []
         codes = tuple(str(s.get("text", "")) if isinstance(s, dict) else str(s) for s in secrets)
-        return Node(kind="text", element_id=attrs.id, text=kratos_text(text), codes=codes, **common)
-    if node_type == "a":
-        return Node(kind="a", element_id=attrs.id, href=attrs.href, text=kratos_text(attrs.title) if attrs.title else attrs.href,
-                    **common)
-    if node_type == "script":
+        return Node(kind="text", group=group, messages=messages, label=label, element_id=attrs.id,
+                    text=kratos_text(attrs.text), codes=codes)
+    if isinstance(attrs, UiNodeAnchorAttributes):
+        return Node(kind="a", group=group, messages=messages, label=label, element_id=attrs.id, href=attrs.href,
+                    text=kratos_text(attrs.title) if attrs.title else attrs.href)
+    if isinstance(attrs, UiNodeScriptAttributes):
         script = {
             "src": attrs.src, "type": attrs.type, "async": attrs.var_async, "crossorigin": attrs.crossorigin,
             "integrity": attrs.integrity, "referrerpolicy": attrs.referrerpolicy, "nonce": attrs.nonce,
         }
-        return Node(kind="script", element_id=attrs.id, script=script, **common)
+        return Node(kind="script", group=group, messages=messages, label=label, element_id=attrs.id, script=script)
     # div (and anything newer): an empty container with an id, e.g. for captchas.
-    return Node(kind="div", element_id=getattr(attrs, "id", ""), **common)
+    return Node(kind="div", group=group, messages=messages, label=label, element_id=str(getattr(attrs, "id", "") or ""))
+
+
+def _input_node(attrs: UiNodeInputAttributes, group: str, messages: tuple[Message, ...], label: str) -> Node:
+    input_type = _text_of(attrs.type) or "text"
+    common: dict[str, Any] = {
+        "group": group,
+        "messages": messages,
+        "name": attrs.name,
+        "input_type": input_type,
+        "required": bool(attrs.required),
+        "disabled": bool(attrs.disabled),
+        "autocomplete": _text_of(attrs.autocomplete),
+        "pattern": attrs.pattern or "",
+        "maxlength": attrs.maxlength,
+        "inputmode": _text_of(attrs.inputmode),
+        "onclick": attrs.onclick or "",
+    }
+    if input_type == "hidden":
+        return Node(kind="hidden", label=label, value=_as_text(attrs.value), **common)
+    if input_type in ("submit", "button"):
+        return Node(kind="submit", label=label or _("Continue"), value=_as_text(attrs.value), **common)
+    if input_type == "checkbox":
+        return Node(kind="checkbox", label=label or _fallback_label(attrs.name), value="true", checked=attrs.value is True,
+                    **common)
+    # ory-client's option model carries only the value (Kratos v1.3 sends no label).
+    options = tuple((_as_text(option.value), _as_text(option.value)) for option in attrs.options or [])
+    # Never echo a password back into the page.
+    value = "" if input_type == "password" else _as_text(attrs.value)
+    return Node(kind="field", label=label or _fallback_label(attrs.name), value=value, options=options, **common)
+
+
+def _text_of(value: Any) -> str:
+    """An ory-client enum or string as plain text ("" for None)."""
+    return str(getattr(value, "value", value) or "")
 
 
 def _sorted_groups(nodes: list[Node]) -> list[str]:

@@ -22,14 +22,13 @@ from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import ory
-from ..conf import oryauth_settings
 from ..errors import OryError, OryProtocolError, OryRejected, OryUnavailable
-from ..responses import error_page_for, problem_page
+from ..kratos_urls import FlowType, create_flow_url
 from ..redirects import absolute_safe_url, is_kratos_url, safe_next_url, safe_url
 from ..resolution import caller_of, forget_credentials_of
+from ..responses import error_page_for, problem_page
 from ..sessions import has_session_cookie, ory_cookie_header
 from . import error_pages
-from ..kratos_urls import FlowType, create_flow_url
 from .flows import FORWARDED_PARAMS, URL_PARAMS, FlowProblem, fetch_flow, login_hint, oauth2_login_challenge
 from .nodes import ADDRESS_NOT_VERIFIED, flow_ui
 
@@ -73,9 +72,10 @@ def _start_flow(request: HttpRequest, flow_type: FlowType, params: dict[str, str
         # Kratos v1.3 does not check every one of these: an unsafe value is
         # dropped here, so Kratos falls back to its configured default.
         forwarded[name] = absolute_safe_url(request, forwarded[name])
-        if params[name] and not forwarded[name]:
+        given = params[name] or ""
+        if given and not forwarded[name]:
             logger.warning("Ignored %s=%r: not on this site, Kratos, Hydra or ORYAUTH['REDIRECT_ALLOWED_HOSTS']",
-                           name, params[name][:200])
+                           name, given[:200])
     return _redirect_or_explain(request, create_flow_url(flow_type, **forwarded))
 
 

@@ -77,7 +77,7 @@ def require_subject(request: HttpRequest, name: str, subject: str | None, login_
     if login_session_id and isinstance(noted, dict) and noted.get(login_session_id) == subject:
         return
     session = kratos_session(request)
-    if session is not None and session.active is not False and session.identity is not None:
-        if str(session.identity.id) == subject:
-            return
+    signed_in_as = str(session.identity.id) if session and session.active is not False and session.identity else None
+    if signed_in_as == subject:
+        return
     raise ChallengeNotYours(name)

@@ -23,8 +23,8 @@ from ory_client.models.o_auth2_client import OAuth2Client
 
 from ..conf import oryauth_settings
 from ..errors import OryRejected
-from ..responses import problem_page
 from ..redirects import safe_http_url
+from ..responses import problem_page
 
 # Hydra's login/consent challenges are base64url (about 1,200 characters),
 # logout challenges are UUIDs. Anything else never reaches Hydra. A login or

@@ -1,10 +1,11 @@
 """Scope -> claim mappings staff edit in the admin (read at consent time)."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
 
 # Claims Hydra sets itself; a mapping may not override them.
 RESERVED_CLAIMS = frozenset(
@@ -55,7 +56,7 @@ class ScopeClaim(models.Model):
         return f"{self.scope} → {self.claim}"
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.claim in RESERVED_CLAIMS:
             errors["claim"] = _("%(claim)s is set by Hydra itself and cannot be mapped.") % {"claim": self.claim}
         if self.source != self.Source.METADATA_PUBLIC and not self.path.strip():

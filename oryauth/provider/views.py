@@ -19,12 +19,12 @@ from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_http_methods
 from ory_client.models.o_auth2_consent_request import OAuth2ConsentRequest
 
-from ..responses import problem_page
 from ..redirects import safe_http_url
 from ..resolution import forget_credentials_of
+from ..responses import problem_page
 from . import consent as consent_steps
-from .binding import require_subject
 from . import logout as logout_steps
+from .binding import require_subject
 from .challenges import (
     ChallengeProblem,
     challenge_problem_page,
