@@ -71,9 +71,10 @@ def test_a_missing_or_malformed_challenge_is_a_400_that_explains(page: str, valu
     response = Browser().site.get(page + query)
 
     assert response.status_code == 400
-    text = response.content.decode()
+    html = response.content.decode()
+    text = html[html.index("<main"):]  # the header's language switcher carries the URL back (escaped)
     assert "This link is incomplete" in text
-    assert "undefined" not in text and "<script>" not in text
+    assert "undefined" not in text and "<script>" not in html
 
 
 @pytest.mark.parametrize("page", PAGES)
