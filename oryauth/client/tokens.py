@@ -25,6 +25,15 @@ logger = logging.getLogger(__name__)
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 
 
+# A provider's `expires_in` is clamped to this (one year): longer lifetimes are
+# no more useful to a relying party, and a huge value (10**30) would overflow
+# the datetime arithmetic of `expires_at`.
+MAX_EXPIRES_IN = 365 * 24 * 3600
+# RFC 6749 5.1 lets the provider leave `expires_in` out; assume a short
+# lifetime so the token is refreshed soon rather than trusted for long.
+MISSING_EXPIRES_IN = 300
+
+
 @dataclass(frozen=True)
 class TokenResponse:
     """A successful answer of the token endpoint."""
@@ -38,19 +47,21 @@ class TokenResponse:
 
     @classmethod
     def from_json(cls, data: Any) -> TokenResponse:
-        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
-            raise OryProtocolError(ory.HYDRA_PUBLIC, "the token endpoint answered without an access_token")
-        try:
-            expires_in = int(data.get("expires_in") or 0)
-        except (TypeError, ValueError):
-            raise OryProtocolError(ory.HYDRA_PUBLIC, "the token endpoint sent a non-numeric expires_in") from None
+        """Read an answer whatever its shape; raises `TokenEndpointError`
+        ("invalid_token_response") when it cannot be used."""
+        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str) or not data["access_token"]:
+            raise _invalid_answer("it has no access_token")
+        text = {name: "" if data.get(name) is None else data[name] for name in ("token_type", "refresh_token", "id_token", "scope")}
+        wrong = sorted(name for name, value in text.items() if not isinstance(value, str))
+        if wrong:
+            raise _invalid_answer(f"{', '.join(wrong)} is not a string")
         return cls(
             access_token=data["access_token"],
-            expires_in=expires_in,
-            token_type=str(data.get("token_type") or "bearer"),
-            refresh_token=str(data.get("refresh_token") or ""),
-            id_token=str(data.get("id_token") or ""),
-            scope=str(data.get("scope") or ""),
+            expires_in=_lifetime(data.get("expires_in")),
+            token_type=text["token_type"] or "bearer",
+            refresh_token=text["refresh_token"],
+            id_token=text["id_token"],
+            scope=text["scope"],
         )
 
     def __repr__(self) -> str:
@@ -69,6 +80,30 @@ class TokenEndpointError(Exception):
         self.misconfigured = misconfigured
         self.detail = detail
         super().__init__(f"{error}: {explanation}")
+
+
+def _lifetime(value: Any) -> int:
+    """`expires_in` as whole seconds in [0, MAX_EXPIRES_IN]. Numbers and digit
+    strings are accepted; anything else (negative, non-finite, bool, text)
+    is refused rather than guessed."""
+    if value is None:
+        return MISSING_EXPIRES_IN
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _invalid_answer("expires_in is not a number")
+    if value != value or value < 0 or value == float("inf"):  # NaN, negative, inf (JSON's 1e400)
+        raise _invalid_answer(f"expires_in is {value!r}")
+    return int(min(value, MAX_EXPIRES_IN))
+
+
+def _invalid_answer(problem: str) -> TokenEndpointError:
+    return TokenEndpointError(
+        "invalid_token_response",
+        "The sign-in service sent an answer this site cannot use, so nobody was signed in. Please try again.",
+        misconfigured=False,
+        detail=f"unusable token endpoint answer: {problem}",
+    )
 
 
 def client_credentials(form: dict[str, str], conf: OryAuthSettings | None = None) -> tuple[dict[str, str], dict[str, str]]:
