@@ -88,8 +88,8 @@ def _lifetime(value: Any) -> int:
     is refused rather than guessed."""
     if value is None:
         return MISSING_EXPIRES_IN
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,12}", value):
+        value = int(value)  # ASCII digits only: int("²") and 5000-digit strings raise
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _invalid_answer("expires_in is not a number")
     if value != value or value < 0 or value == float("inf"):  # NaN, negative, inf (JSON's 1e400)

@@ -20,7 +20,7 @@ from ..identities import LoginRejected
 from ..responses import problem_page
 from ..redirects import safe_next_url
 from ..resolution import forget_credentials_of
-from .flow import authorization_url, complete_login, finish_sign_out, sign_out
+from .flow import authorization_url, complete_login, finish_sign_out, passthrough_parameters, sign_out
 from .idtoken import IdTokenInvalid
 from .state import PendingLogin, begin_login, restore_pending_login, take_pending_login
 from .tokens import TokenEndpointError
@@ -39,8 +39,10 @@ def start_url(next_url: str | None = None) -> str:
 def start_login(request: HttpRequest) -> HttpResponse:
     """Send the browser to Hydra to sign in; `?next=` says where to come back
     to (ignored unless it is on this site)."""
-    pending = begin_login(request, safe_next_url(request, request.GET.get("next")))
-    return HttpResponseRedirect(authorization_url(pending, request.GET))
+    extra = passthrough_parameters(request.GET)
+    max_age = int(extra["max_age"]) if "max_age" in extra else None
+    pending = begin_login(request, safe_next_url(request, request.GET.get("next")), max_age=max_age)
+    return HttpResponseRedirect(authorization_url(pending, extra))
 
 
 @never_cache

@@ -38,7 +38,7 @@ def test_a_missing_expires_in_means_a_short_assumed_lifetime() -> None:
 
 @pytest.mark.parametrize(
     "sent",
-    [-1, -1e400, "soon", "", "1e400", [], {}, True, float("nan")],
+    [-1, -1e400, "soon", "", "1e400", "²", "9" * 5000, [], {}, True, float("nan")],
     ids=repr,
 )
 def test_an_absurd_expires_in_is_a_typed_refusal(sent: object) -> None:
