@@ -80,6 +80,12 @@ class OryAuthSettings:
     # Dotted path of the class that creates and updates Django users from
     # identities (subclass oryauth.identities.UserProvisioner).
     USER_PROVISIONER: str = "oryauth.identities.UserProvisioner"
+    # Link an identity seen for the first time to the existing Django user
+    # with the same email address, when the provider says the address is
+    # *verified* (never for an unverified one) and exactly one user has it.
+    # Off by default: it trusts the provider's address verification with
+    # accounts that existed before single sign-on.
+    LINK_USERS_BY_VERIFIED_EMAIL: bool = False
 
     # --- This site as an OAuth2 client of Hydra (relying party) ---
     # The client id and secret Hydra issued (or that `manage.py oryauth_clients
