@@ -62,10 +62,10 @@ class IdentityClaims:
         return cls(
             issuer=str(claims["iss"]),
             subject=str(claims["sub"]),
-            email=str(claims.get("email") or ""),
+            email=_text(claims.get("email")),
             email_verified=_is_true(claims.get("email_verified")),
-            given_name=str(claims.get("given_name") or ""),
-            family_name=str(claims.get("family_name") or ""),
+            given_name=_text(claims.get("given_name")),
+            family_name=_text(claims.get("family_name")),
         )
 
 
@@ -79,6 +79,12 @@ def address_is_verified(identity: Identity, address: Any) -> bool:
     )
 
 
+def _text(value: Any) -> str:
+    """A string claim, or "" when a provider sent another type: str() of a
+    list would become someone's email or name."""
+    return value if isinstance(value, str) else ""
+
+
 def _is_true(value: Any) -> bool:
     """A boolean claim; some providers send "true"/"false" strings, and
     `bool("false")` would call an unverified address verified."""
@@ -89,8 +95,7 @@ class UserProvisioner:
     """How a Django user is made from, and kept in line with, an identity.
 
     Override any method. The defaults name the user after the identity's
-    stable subject and copy the email (only once the provider says it is
-    verified) and names onto the user. An address is never a username:
+    stable subject and copy the email and names onto the user. An address is never a username:
     whoever registers first with someone else's unverified address must not
     take that address as an account name.
     """
@@ -114,9 +119,9 @@ class UserProvisioner:
         # a one is left out rather than cut to someone else's address (and a
         # database that enforces the length would fail every sign-in).
         email_length = get_user_model()._meta.get_field("email").max_length or len(claims.email)
-        # An unverified address may be anybody's: it is not put on the user,
-        # where password resets, notifications or other apps would trust it.
-        email = claims.email if claims.email_verified and len(claims.email) <= email_length else ""
+        # The address is copied whether verified or not (it is the person's
+        # contact detail); it is never used to name, link or match accounts.
+        email = claims.email if len(claims.email) <= email_length else ""
         return {"email": email, "first_name": claims.given_name[:150], "last_name": claims.family_name[:150]}
 
     def user_to_link_by_email(self, claims: IdentityClaims) -> AbstractBaseUser | None:

@@ -34,20 +34,19 @@ class ProviderMetadata:
 
     @classmethod
     def from_document(cls, document: Any) -> ProviderMetadata:
+        """Read the discovery document; `OryProtocolError` when a required
+        endpoint is missing or any endpoint is not an http(s) URL (a broken
+        or hostile document must not reach `urlsplit` or the browser)."""
         if not isinstance(document, dict):
             raise OryProtocolError(ory.HYDRA_PUBLIC, f"{ory.DISCOVERY_PATH} is not a JSON object")
         missing = [key for key in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri") if not document.get(key)]
         if missing:
             raise OryProtocolError(ory.HYDRA_PUBLIC, f"{ory.DISCOVERY_PATH} lacks {', '.join(missing)}")
-        return cls(
-            issuer=str(document["issuer"]),
-            authorization_endpoint=str(document["authorization_endpoint"]),
-            token_endpoint=str(document["token_endpoint"]),
-            jwks_uri=str(document["jwks_uri"]),
-            userinfo_endpoint=str(document.get("userinfo_endpoint") or ""),
-            end_session_endpoint=str(document.get("end_session_endpoint") or ""),
-            revocation_endpoint=str(document.get("revocation_endpoint") or ""),
-        )
+        fields = {name: document.get(name) or "" for name in _ENDPOINT_FIELDS}
+        unusable = sorted(name for name, value in fields.items() if value and not _is_http_url(value))
+        if unusable:
+            raise OryProtocolError(ory.HYDRA_PUBLIC, f"{ory.DISCOVERY_PATH} has unusable {', '.join(unusable)}")
+        return cls(**fields)
 
     def server_path(self, endpoint: str) -> str:
         """The path to call on HYDRA_PUBLIC_URL for an announced endpoint
@@ -57,6 +56,23 @@ class ProviderMetadata:
             return endpoint[len(issuer):]
         parts = urlsplit(endpoint)
         return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+_ENDPOINT_FIELDS = (
+    "issuer", "authorization_endpoint", "token_endpoint", "jwks_uri",
+    "userinfo_endpoint", "end_session_endpoint", "revocation_endpoint",
+)
+
+
+def _is_http_url(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) > 2048:
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:  # "http://[::1", "http://host:port"
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def cache_key(name: str) -> str:

@@ -250,7 +250,13 @@ def sign_out(request: HttpRequest) -> str:
     after_logout = conf.CLIENT_POST_LOGOUT_REDIRECT_URI or conf.CLIENT_DEFAULT_NEXT
     if not id_token:
         return after_logout
-    metadata = provider_metadata()
+    try:
+        metadata = provider_metadata()
+    except OryError as exc:
+        # Signed out here already; without a usable discovery document the
+        # sign-out at Hydra cannot be started, which is no reason for an error page.
+        logger.warning("Signed out locally; Hydra's end-session endpoint is unknown: %s", exc)
+        return after_logout
     if not metadata.end_session_endpoint:
         return after_logout
     # Kept in the new (anonymous) session: the post-logout page checks that

@@ -144,8 +144,13 @@ def check_claims(
     now = time.time()
     leeway = conf.CLIENT_CLOCK_LEEWAY
 
-    if not claims.get("sub"):
+    subject = claims.get("sub")
+    if not subject:
         raise IdTokenInvalid("missing_claim", "the token has no 'sub'")
+    # A string that fits IdentityLink.subject: a longer one fails the insert
+    # on databases that enforce the length, a number or object is no subject.
+    if not isinstance(subject, str) or len(subject) > 255:
+        raise IdTokenInvalid("bad_subject", "'sub' is not a string of at most 255 characters")
     if expected_subject is not None and claims["sub"] != expected_subject:
         raise IdTokenInvalid("wrong_subject", "the token names another person than the current sign-in")
 

@@ -52,15 +52,6 @@ def test_the_username_comes_from_the_subject_never_from_the_email(verified: bool
     assert not get_user_model().objects.filter(username__icontains="victim").exists()
 
 
-def test_an_unverified_email_is_not_put_on_the_user_until_it_is_verified() -> None:
-    claims = IdentityClaimsFactory(email="victim@example.org", email_verified=False)
-    user = provision_user(claims)
-    assert user.email == ""
-    verified = provision_user(IdentityClaims(**{**claims.__dict__, "email_verified": True}))
-    verified.refresh_from_db()
-    assert verified.pk == user.pk and verified.email == "victim@example.org"
-
-
 @pytest.mark.parametrize("link_by_email", [False, True])
 def test_an_unverified_email_never_links_to_the_account_that_has_it(link_by_email: bool) -> None:
     victim = UserFactory(username="victim", email="victim@example.org")
