@@ -117,6 +117,12 @@ class OryAuthSettings:
     CLIENT_PENDING_LOGIN_TTL: int = 600
     # Refresh the access token when it expires within this many seconds.
     CLIENT_REFRESH_MARGIN: int = 60
+    # Fernet keys encrypting the stored access, refresh and ID tokens, newest
+    # first (the first encrypts, all decrypt: rotate by adding a key in front,
+    # `manage.py oryauth_clear_tokens --reencrypt`, then removing the old one).
+    # Empty derives a key from SECRET_KEY (and SECRET_KEY_FALLBACKS); W024
+    # warns in production. Make one with `Fernet.generate_key()`.
+    CLIENT_TOKEN_ENCRYPTION_KEYS: tuple[str, ...] = ()
 
     # --- This site as Hydra's login / consent / logout provider (the portal) ---
     # Ask Hydra to remember a login (its own cookie) so the next authorization
@@ -214,6 +220,7 @@ LIST_SETTINGS = {
     "PROVIDER_TRUSTED_CLIENT_IDS",
     "ACCESS_TOKEN_AUDIENCE",
     "REDIRECT_ALLOWED_HOSTS",
+    "CLIENT_TOKEN_ENCRYPTION_KEYS",
 }
 
 

@@ -161,7 +161,13 @@ def stored_tokens(request: HttpRequest) -> RelyingPartyTokens | None:
     token_id = request.session.get(TOKENS_SESSION_KEY)
     if token_id is None or not request.user.is_authenticated:
         return None
-    return RelyingPartyTokens.objects.filter(pk=token_id, user_id=request.user.pk).first()
+    tokens = RelyingPartyTokens.objects.filter(pk=token_id, user_id=request.user.pk).first()
+    if tokens is not None and not tokens.access_token:
+        # No configured key decrypts it (see encryption.py): useless, and
+        # better gone than retried on every request.
+        tokens.delete()
+        return None
+    return tokens
 
 
 def access_token_for(request: HttpRequest) -> str | None:
@@ -246,6 +252,9 @@ def sign_out(request: HttpRequest) -> str:
     if tokens is not None:
         _revoke_quietly(tokens)
         tokens.delete()
+    if request.user.is_authenticated:
+        # Tidy up while here: this person's rows nothing can use any more.
+        RelyingPartyTokens.objects.filter(user_id=request.user.pk).expired().delete()
     logout(request)
     after_logout = conf.CLIENT_POST_LOGOUT_REDIRECT_URI or conf.CLIENT_DEFAULT_NEXT
     if not id_token:
