@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from .. import ory
 from ..conf import oryauth_settings
-from ..errors import OryError, OryUnavailable
+from ..errors import OryError, OryProtocolError, OryRejected, OryUnavailable
 from ..identities import IdentityClaims, provision_user
 from .models import RelyingPartyTokens
 from .discovery import provider_metadata
@@ -229,6 +229,11 @@ def refresh_stored_tokens(token_id: int) -> RelyingPartyTokens:
         except (TokenEndpointError, IdTokenInvalid) as exc:
             tokens.delete()
             raise TokenRefreshFailed(str(exc)) from None
+        except (OryProtocolError, OryRejected) as exc:
+            # Discovery or the JWKS answered nonsense: Hydra is not working
+            # right now, which callers handle as documented (the user stays
+            # signed in, the tokens are kept, the next request tries again).
+            raise OryUnavailable(ory.HYDRA_PUBLIC, str(exc)) from None
         for field, value in _token_fields(response).items():
             setattr(tokens, field, value)
         tokens.refreshed_at = timezone.now()

@@ -131,6 +131,8 @@ def _token_request(form: dict[str, str]) -> TokenResponse:
         )
     except OryRejected as exc:
         raise explain_token_error(exc) from None
+    except OryProtocolError as exc:
+        raise _invalid_answer(exc.reason) from None  # not JSON: as unusable as a wrong field
     return TokenResponse.from_json(answer)
 
 

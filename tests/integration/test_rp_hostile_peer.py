@@ -22,6 +22,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
 from oryauth.client import discovery
 from oryauth.client.models import RelyingPartyTokens
@@ -333,3 +334,43 @@ def test_deeply_nested_json_is_refused_not_a_500(provider: HostileProvider, brow
     response = finish_sign_in(provider, browser, sign_in, TRANSPORT_GAPS[case])
 
     assert_sign_in_outcome(response, before, browser, completes=False)
+
+
+# name -> (breakage of the refresh answer, whether the person stays signed in)
+REFRESH_CASES: dict[str, tuple[Breakage, bool]] = {
+    "refresh answer expires_in 1e400": (token_json_text('"expires_in": 3600', '"expires_in": 1e400'), False),
+    "refresh answer expires_in 10**30 (clamped)": (token_fields(expires_in=10**30), True),
+    "refresh answer without access_token": (token_fields(access_token=None), False),
+    "refresh answer not JSON": (answers(TOKEN, Answer(body=b"<html>", content_type="text/html")), False),
+    "refresh answer truncated": (answers(TOKEN, Answer(body=b'{"access', declared_length=500)), True),
+    "refresh ID token for another person": (
+        lambda p, s: token_fields(id_token=p.id_token(client_id=s.client_id, nonce="", subject="someone-else"))(p, s), False),
+    "refresh with discovery not JSON": (answers(DISCOVERY, Answer(body=b"<html>")), True),
+    "refresh with JWKS 404": (answers(JWKS, Answer(status=404, body=b"")), True),
+    "token endpoint 500 at refresh": (answers(TOKEN, Answer(status=500, body=b"")), True),
+}
+
+
+@pytest.mark.parametrize("case", REFRESH_CASES, ids=str)
+def test_a_hostile_refresh_answer_is_a_page_or_a_new_sign_in_never_a_500(
+    provider: HostileProvider, browser: Client, case: str
+) -> None:
+    breakage, stays_signed_in = REFRESH_CASES[case]
+    sign_in = start_sign_in(provider, browser)
+    assert finish_sign_in(provider, browser, sign_in, lambda p, s: None).status_code == 302
+    RelyingPartyTokens.objects.filter(subject=sign_in.subject).update(expires_at=timezone.now())  # due for a refresh
+    breakage(provider, sign_in)
+    discovery.forget_cached_metadata()
+
+    response = browser.get("/protected/")
+
+    assert response.status_code < 500 or response.status_code == 503, response.content[:500]
+    if stays_signed_in:
+        # Hydra not working (or a harmless answer): signed in, tokens kept, the next request tries again.
+        assert "_auth_user_id" in browser.session
+        assert RelyingPartyTokens.objects.filter(subject=sign_in.subject).exists()
+    else:
+        # An answer that cannot be used: the tokens are dropped and the person signs in again.
+        assert response.status_code == 302 and "/auth/login" in response["Location"]
+        assert "_auth_user_id" not in browser.session
+        assert not RelyingPartyTokens.objects.filter(subject=sign_in.subject).exists()
