@@ -254,17 +254,29 @@ def assert_sign_in_outcome(response: Any, before: RowCounts, browser: Client, *,
     assert "_auth_user_id" not in browser.session
 
 
-@pytest.mark.parametrize("case", CALLBACK_CASES, ids=str)
-def test_a_hostile_answer_at_the_callback_is_a_clear_page_and_leaves_nothing_behind(
-    provider: HostileProvider, browser: Client, case: str
-) -> None:
-    breakage, completes = CALLBACK_CASES[case]
+def sign_in_with_one_answer_broken(provider: HostileProvider, browser: Client, breakage: Breakage, *, completes: bool) -> None:
+    """A whole sign-in against the provider with `breakage` applied, and its outcome checked."""
     sign_in = start_sign_in(provider, browser)
     before = RowCounts.now()
 
     response = finish_sign_in(provider, browser, sign_in, breakage)
 
     assert_sign_in_outcome(response, before, browser, completes=completes)
+
+
+def signed_in(provider: HostileProvider, browser: Client) -> SignIn:
+    """A completed sign-in through the (still working) provider."""
+    sign_in = start_sign_in(provider, browser)
+    assert finish_sign_in(provider, browser, sign_in, lambda p, s: None).status_code == 302
+    return sign_in
+
+
+@pytest.mark.parametrize("case", CALLBACK_CASES, ids=str)
+def test_a_hostile_answer_at_the_callback_is_a_clear_page_and_leaves_nothing_behind(
+    provider: HostileProvider, browser: Client, case: str
+) -> None:
+    breakage, completes = CALLBACK_CASES[case]
+    sign_in_with_one_answer_broken(provider, browser, breakage, completes=completes)
 
 
 @pytest.mark.parametrize("case", USERINFO_CASES, ids=str)
@@ -273,12 +285,7 @@ def test_a_hostile_userinfo_answer_is_a_clear_page_and_leaves_nothing_behind(
 ) -> None:
     settings.ORYAUTH = {**settings.ORYAUTH, "CLIENT_FETCH_USERINFO": True}
     breakage, completes = USERINFO_CASES[case]
-    sign_in = start_sign_in(provider, browser)
-    before = RowCounts.now()
-
-    response = finish_sign_in(provider, browser, sign_in, breakage)
-
-    assert_sign_in_outcome(response, before, browser, completes=completes)
+    sign_in_with_one_answer_broken(provider, browser, breakage, completes=completes)
 
 
 @pytest.mark.parametrize(
@@ -299,8 +306,7 @@ def test_a_hostile_discovery_document_at_the_start_is_the_unavailable_page(
 
 
 def test_a_sign_out_with_a_hostile_discovery_document_still_signs_out(provider: HostileProvider, browser: Client) -> None:
-    sign_in = start_sign_in(provider, browser)
-    assert finish_sign_in(provider, browser, sign_in, lambda p, s: None).status_code == 302
+    sign_in = signed_in(provider, browser)
     provider.answers[DISCOVERY] = Answer(body=b"<html>")
     discovery.forget_cached_metadata()
 
@@ -328,12 +334,7 @@ def test_a_slow_drip_past_the_timeout_is_given_up_on_in_bounded_time(provider: H
 @pytest.mark.parametrize("case", TRANSPORT_GAPS, ids=str)
 @pytest.mark.xfail(strict=True, reason="oryauth.ory.get_json/call_oauth2_endpoint catch ValueError only (outside this role)")
 def test_deeply_nested_json_is_refused_not_a_500(provider: HostileProvider, browser: Client, case: str) -> None:
-    sign_in = start_sign_in(provider, browser)
-    before = RowCounts.now()
-
-    response = finish_sign_in(provider, browser, sign_in, TRANSPORT_GAPS[case])
-
-    assert_sign_in_outcome(response, before, browser, completes=False)
+    sign_in_with_one_answer_broken(provider, browser, TRANSPORT_GAPS[case], completes=False)
 
 
 # name -> (breakage of the refresh answer, whether the person stays signed in)
@@ -356,8 +357,7 @@ def test_a_hostile_refresh_answer_is_a_page_or_a_new_sign_in_never_a_500(
     provider: HostileProvider, browser: Client, case: str
 ) -> None:
     breakage, stays_signed_in = REFRESH_CASES[case]
-    sign_in = start_sign_in(provider, browser)
-    assert finish_sign_in(provider, browser, sign_in, lambda p, s: None).status_code == 302
+    sign_in = signed_in(provider, browser)
     RelyingPartyTokens.objects.filter(subject=sign_in.subject).update(expires_at=timezone.now())  # due for a refresh
     breakage(provider, sign_in)
     discovery.forget_cached_metadata()
