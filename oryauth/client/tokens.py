@@ -32,6 +32,10 @@ MAX_EXPIRES_IN = 365 * 24 * 3600
 # RFC 6749 5.1 lets the provider leave `expires_in` out; assume a short
 # lifetime so the token is refreshed soon rather than trusted for long.
 MISSING_EXPIRES_IN = 300
+# Hydra's tokens are well under 2 KB (a JWT access token with many claims a
+# few KB): a larger one is not a token this site will store or send.
+MAX_TOKEN_LENGTH = 16 * 1024
+_VSCHARS = re.compile(r"[\x20-\x7e]*")
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,16 @@ class TokenResponse:
         wrong = sorted(name for name, value in text.items() if not isinstance(value, str))
         if wrong:
             raise _invalid_answer(f"{', '.join(wrong)} is not a string")
+        # RFC 6749 A.12/A.17: tokens are printable ASCII. Anything else (or a
+        # token larger than any real one) is refused before it is hashed for
+        # at_hash, sent in a header or stored.
+        unusable = sorted(
+            name for name, value in (("access_token", data["access_token"]), ("refresh_token", text["refresh_token"]),
+                                     ("id_token", text["id_token"]))
+            if len(value) > MAX_TOKEN_LENGTH or not _VSCHARS.fullmatch(value)
+        )
+        if unusable:
+            raise _invalid_answer(f"{', '.join(unusable)} is not printable ASCII of at most {MAX_TOKEN_LENGTH} characters")
         return cls(
             access_token=data["access_token"],
             expires_in=_lifetime(data.get("expires_in")),

@@ -114,6 +114,9 @@ CALLBACK_CASES: dict[str, tuple[Breakage, bool]] = {
     "expires_in missing": (token_fields(expires_in=None), True),
     "no access_token": (token_fields(access_token=None), False),
     "access_token a number": (token_fields(access_token=12345), False),
+    "access_token non-ASCII (hashed for at_hash)": (
+        lambda p, s: token_fields(access_token="ät", id_token=p.id_token(
+            client_id=s.client_id, nonce=s.nonce, subject=s.subject, at_hash="x"))(p, s), False),
     "no id_token": (token_fields(id_token=None), False),
     "id_token garbage": (token_fields(id_token="not.a.jwt"), False),
     "id_token a number": (token_fields(id_token=7), False),

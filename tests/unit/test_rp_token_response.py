@@ -55,7 +55,10 @@ def test_json_infinity_from_1e400_is_a_typed_refusal_not_an_overflow() -> None:
 
 @pytest.mark.parametrize(
     "sent",
-    [None, [], "text", {"access_token": 5}, {"access_token": ""}, answer(refresh_token=7), answer(id_token=["x"]), answer(scope={})],
+    [
+        None, [], "text", {"access_token": 5}, {"access_token": ""}, answer(refresh_token=7), answer(id_token=["x"]), answer(scope={}),
+        {"access_token": "ät"}, {"access_token": "a\nb"}, {"access_token": "a" * (16 * 1024 + 1)}, answer(refresh_token="r\x00"),
+    ],
     ids=repr,
 )
 def test_an_answer_of_the_wrong_shape_is_a_typed_refusal(sent: object) -> None:
