@@ -24,8 +24,10 @@ from .resolution import caller_accepting_headers, user_of
 class OryBackend(ModelBackend):
     """Authenticates a request by its Ory credential; permissions as ModelBackend."""
 
-    def authenticate(self, request: HttpRequest | None, **credentials: Any) -> Any:
-        if request is None or credentials:
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **credentials: Any
+    ) -> Any:
+        if request is None or username is not None or password is not None or credentials:
             return None  # username/password and other backends' logins are not ours
         # Calling authenticate(request) is the site opting in to header credentials.
         user = user_of(caller_accepting_headers(request))

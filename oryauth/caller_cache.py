@@ -71,27 +71,51 @@ def _keep_local(key: str, version: str, answer: Any) -> None:
 
 
 # --- Users ----------------------------------------------------------------------------
+# Each user has a version in the shared cache, changed whenever staff change
+# the user (deactivate, end sessions). A per-process row, or a cached answer,
+# made under another version is not used: the change is seen by every
+# process on its next request, not when the copy expires.
 
-# (pk, identity id) -> (until, field names, values)
-_user_rows: dict[tuple[Any, str], tuple[float, list[str], list[Any]]] = {}
+_USER_VERSION_PREFIX = "oryauth:user-version:"
 
 
-def remember_user(user: Any, identity_id: str, seconds: int) -> None:
+def user_version(cache: Any, pk: Any) -> str:
+    """The user's current version ("" until the user was first changed)."""
+    if pk is None:
+        return ""
+    return str(cache.get(_USER_VERSION_PREFIX + str(pk)) or "")
+
+
+def bump_user_version(cache: Any, pk: Any) -> None:
+    """Make every copy of this user's row and every cached answer naming the
+    user stale, in every process that shares `cache`."""
+    cache.set(_USER_VERSION_PREFIX + str(pk), secrets.token_hex(8), None)
+    for key in [key for key in _user_rows if key[0] == pk]:
+        _user_rows.pop(key, None)
+
+
+# (pk, identity id) -> (until, version, field names, values)
+_user_rows: dict[tuple[Any, str], tuple[float, str, list[str], list[Any]]] = {}
+
+
+def remember_user(user: Any, identity_id: str, seconds: int, version: str = "") -> None:
     if len(_user_rows) >= _MAX_ENTRIES:
         now = time.monotonic()
         expired = [key for key, row in list(_user_rows.items()) if row[0] <= now]
         for key in expired or list(_user_rows)[: _MAX_ENTRIES // 2]:
             _user_rows.pop(key, None)
     names = [f.attname for f in user._meta.concrete_fields]
-    _user_rows[(user.pk, identity_id)] = (time.monotonic() + max(seconds, 0), names, [getattr(user, n) for n in names])
+    values = [getattr(user, n) for n in names]
+    _user_rows[(user.pk, identity_id)] = (time.monotonic() + max(seconds, 0), version, names, values)
 
 
-def remembered_user(pk: Any, identity_id: str) -> Any:
-    """A fresh user instance from this process's copy of its row, or None."""
+def remembered_user(pk: Any, identity_id: str, version: str = "") -> Any:
+    """A fresh user instance from this process's copy of its row, or None
+    (none, expired, or made under another `version`)."""
     row = _user_rows.get((pk, identity_id))
-    if row is None or row[0] <= time.monotonic():
+    if row is None or row[0] <= time.monotonic() or row[1] != version:
         return None
-    return get_user_model().from_db(DEFAULT_DB_ALIAS, row[1], row[2])
+    return get_user_model().from_db(DEFAULT_DB_ALIAS, row[2], row[3])
 
 
 def forget_user(pk: Any, identity_id: str) -> None:

@@ -18,8 +18,17 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from .conf import CREDENTIAL_KINDS, LIST_SETTINGS, OryAuthSettings, as_tuple, known_keys, oryauth_settings, raw_settings
-from .conf import used_url_settings
+from .conf import (
+    CREDENTIAL_KINDS,
+    LIST_SETTINGS,
+    OryAuthSettings,
+    as_tuple,
+    known_keys,
+    oryauth_settings,
+    raw_settings,
+    used_url_settings,
+)
+from .redirects import split_url
 
 # URLs that may be left empty (they fall back to another setting).
 OPTIONAL_URLS = {"KRATOS_BROWSER_URL", "HYDRA_ISSUER"}
@@ -29,18 +38,13 @@ def url_problem(value: Any) -> str | None:
     """What is wrong with a URL setting, or None."""
     if not isinstance(value, str):
         return f"must be a string, got {type(value).__name__}"
-    try:
-        parts = urlsplit(value)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return "is not a URL Python can parse"
+    parts = split_url(value)
+    if parts is None:  # e.g. an unclosed IPv6 bracket or a port above 65535
+        return "is not a URL Python can parse (check the host and port)"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "must be an absolute http(s) URL such as http://127.0.0.1:4433"
     if parts.query or parts.fragment:
         return "must not carry a query string or fragment"
-    try:
-        parts.port
-    except ValueError:
-        return "has an invalid port"
     return None
 
 

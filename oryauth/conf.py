@@ -175,7 +175,7 @@ class OryAuthSettings:
 DEFAULTS = OryAuthSettings()
 
 # The role apps a site may install, by short name (see the README's quickstarts).
-ROLES = ("portal", "provider", "client", "client_admin")
+ROLES = ("portal", "provider", "client", "client_admin", "identity_admin")
 CREDENTIAL_KINDS = ("session_cookie", "session_token", "access_token")
 
 
@@ -196,6 +196,8 @@ def used_url_settings(conf: OryAuthSettings | None = None) -> set[str]:
         used.add("HYDRA_ADMIN_URL")
     if "provider" in roles:
         used |= {"KRATOS_ADMIN_URL", "HYDRA_PUBLIC_URL"}
+    if "identity_admin" in roles:
+        used.add("KRATOS_ADMIN_URL")
     if "client" in roles:
         used |= {"HYDRA_PUBLIC_URL", "HYDRA_ISSUER", *OryAuthSettings.client_url_setting_names()}
     return used

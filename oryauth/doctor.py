@@ -10,8 +10,8 @@ request in Hydra and self-service flows in Kratos, which expire on their own.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from importlib import import_module
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 

@@ -25,8 +25,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from .conf import oryauth_settings
-from .responses import bearer_challenge
 from .resolution import OryCaller, caller_accepting_headers, user_of
+from .responses import bearer_challenge
 
 
 class OryUnavailableError(exceptions.APIException):

@@ -7,8 +7,9 @@ import difflib
 import json
 import secrets
 import shlex
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote
 
 from ory_client.models.json_patch import JsonPatch
 from ory_client.models.o_auth2_client import OAuth2Client
@@ -46,14 +47,60 @@ def get_client(client_id: str) -> OAuth2Client | None:
         raise
 
 
-def ensure_client(definition: OAuth2Client) -> tuple[OAuth2Client, bool]:
-    """Create the client, or bring an existing one with the same id in line
-    with `definition`. Returns the client and whether it was created."""
+def create_or_replace_client(definition: OAuth2Client) -> tuple[OAuth2Client, bool]:
+    """Create the client, or replace every field of an existing one with the
+    same id by `definition`. Returns the client and whether it was created.
+    For clients oryauth owns entirely (tests, tools); a site's own client goes
+    through `ensure_site_client`, which leaves staff's edits alone."""
     if not definition.client_id:
         raise ValueError("the client definition needs a client_id")
     if get_client(definition.client_id) is None:
         return create_client(definition), True
     return ory.hydra_admin().set_o_auth2_client(definition.client_id, definition), False
+
+
+# The fields of its own client a site owns (its settings say what they must
+# hold); every other field (name, skip_consent, more redirect URIs, metadata,
+# lifespans ...) belongs to the staff who edit the client in the admin.
+SITE_OWNED_LIST_FIELDS = ("redirect_uris", "post_logout_redirect_uris", "grant_types", "response_types")
+
+
+@dataclass(frozen=True)
+class EnsuredClient:
+    client: OAuth2Client
+    created: bool
+    # The fields ensure_site_client changed on an existing client (the secret
+    # is set each time and not listed: Hydra keeps only its hash).
+    changed: tuple[str, ...]
+
+
+def ensure_site_client(conf: OryAuthSettings | None = None) -> EnsuredClient:
+    """Make Hydra's client for this site able to serve its settings, safe to
+    repeat: create it when it is missing; otherwise *add* the redirect and
+    post-logout URIs, scopes, grant and response types the site needs (keeping
+    the others), set the token-endpoint auth method and the configured secret,
+    and leave every other field as staff set it."""
+    conf = conf or oryauth_settings()
+    wanted = site_client_definition(conf)
+    assert wanted.client_id
+    current = get_client(wanted.client_id)
+    if current is None:
+        return EnsuredClient(create_client(wanted), created=True, changed=())
+    changes: dict[str, Any] = {}
+    for name in SITE_OWNED_LIST_FIELDS:
+        held = list(getattr(current, name) or [])
+        missing = [value for value in getattr(wanted, name) or [] if value not in held]
+        if missing:
+            changes[name] = held + missing
+    held_scopes = (current.scope or "").split()
+    missing_scopes = [scope for scope in (wanted.scope or "").split() if scope not in held_scopes]
+    if missing_scopes:
+        changes["scope"] = " ".join(held_scopes + missing_scopes)
+    if (current.token_endpoint_auth_method or "client_secret_basic") != wanted.token_endpoint_auth_method:
+        changes["token_endpoint_auth_method"] = wanted.token_endpoint_auth_method
+    secret = {"client_secret": wanted.client_secret} if wanted.client_secret else {}
+    client = _patch(wanted.client_id, changes | secret) if changes or secret else current
+    return EnsuredClient(client, created=False, changed=tuple(changes))
 
 
 def list_clients(page_size: int = 250) -> list[OAuth2Client]:
@@ -68,21 +115,9 @@ def list_clients(page_size: int = 250) -> list[OAuth2Client]:
         response = ory.hydra_admin().list_o_auth2_clients_with_http_info(page_size=page_size, page_token=page_token)
         for client in response.data or []:
             clients[client.client_id or ""] = client
-        page_token = _next_page_token(response.headers or {})
+        page_token = ory.next_page_token(dict(response.headers or {}))
         if not page_token:
             return list(clients.values())
-
-
-def _next_page_token(headers: dict[str, str]) -> str | None:
-    """Hydra announces the next page in a `Link: <...page_token=X...>; rel="next"` header."""
-    link = next((value for key, value in headers.items() if key.lower() == "link"), "")
-    for part in link.split(","):
-        if 'rel="next"' in part:
-            url = part.split(";")[0].strip().strip("<>")
-            tokens = parse_qs(urlsplit(url).query).get("page_token")
-            if tokens:
-                return tokens[0]
-    return None
 
 
 # --- Writing clients (the admin and `manage.py oryauth_clients` use these) ---

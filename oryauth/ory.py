@@ -17,6 +17,7 @@ import logging
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import ory_client
 import pydantic
@@ -53,7 +54,15 @@ class _OryApiClient(ory_client.ApiClient):
         self.service = service
         self.timeout = timeout
 
-    def call_api(self, method, url, header_params=None, body=None, post_params=None, _request_timeout=None):  # type: ignore[override]
+    def call_api(
+        self,
+        method: str,
+        url: str,
+        header_params: dict[str, str] | None = None,
+        body: Any = None,
+        post_params: list[tuple[str, Any]] | None = None,
+        _request_timeout: Any = None,
+    ) -> Any:
         try:
             return super().call_api(
                 method,
@@ -66,7 +75,7 @@ class _OryApiClient(ory_client.ApiClient):
         except urllib3.exceptions.HTTPError as exc:
             raise OryUnavailable(self.service, _describe_transport_error(exc)) from None
 
-    def response_deserialize(self, response_data, response_types_map=None):  # type: ignore[override]
+    def response_deserialize(self, response_data: Any, response_types_map: dict[str, Any] | None = None) -> Any:
         try:
             return super().response_deserialize(response_data, response_types_map)
         except ApiException as exc:
@@ -127,6 +136,19 @@ def kratos_error_id_and_message(error: Mapping[str, Any]) -> tuple[str, str]:
 @lru_cache(maxsize=16)
 def _api_client(service: str, base_url: str, timeout: float) -> _OryApiClient:
     return _OryApiClient(service, base_url, timeout)
+
+
+def next_page_token(headers: Mapping[str, str]) -> str | None:
+    """Kratos and Hydra announce the next page of a list in a
+    `Link: <...page_token=X...>; rel="next"` header; None on the last page."""
+    link = next((value for key, value in headers.items() if key.lower() == "link"), "")
+    for part in link.split(","):
+        if 'rel="next"' in part:
+            url = part.split(";")[0].strip().strip("<>")
+            tokens = parse_qs(urlsplit(url).query).get("page_token")
+            if tokens:
+                return tokens[0]
+    return None
 
 
 def _client_for(service: str, conf: OryAuthSettings | None = None) -> _OryApiClient:
@@ -265,4 +287,5 @@ def browser_step(
     if response.status_code >= 500:
         raise _error_from_status(service, response.status_code, response.content)
     location = response.headers.get("Location") if response.is_redirect else None
-    return location, {**dict(cookies or {}), **response.cookies.get_dict()}
+    received = {name: value or "" for name, value in response.cookies.get_dict().items()}
+    return location, {**dict(cookies or {}), **received}

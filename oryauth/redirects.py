@@ -22,12 +22,24 @@ render one unchecked.
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .conf import oryauth_settings
+
+
+def split_url(url: str) -> SplitResult | None:
+    """`urlsplit(url)` with its port read, or None when Python cannot parse it
+    (an unclosed IPv6 bracket, a port that is not a number below 65536). The
+    one parser for URLs from settings and forms: later code reads the port."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a bad port
+    except ValueError:
+        return None
+    return parts
 
 
 def _netloc(url: str) -> str:

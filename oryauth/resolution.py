@@ -46,9 +46,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
+from django.db.models.signals import post_save
 from django.http import HttpRequest
 
 from . import caller_cache, ory
@@ -59,6 +61,15 @@ from .models import IdentityLink
 from .sessions import ory_cookie_header
 
 logger = logging.getLogger(__name__)
+
+
+def _user_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    forget_user_everywhere(instance.pk)
+
+
+# Any save of a user (the admin's "active" box, a password change, a staff
+# flag) reaches every process on its next request.
+post_save.connect(_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="oryauth.resolution.user_saved")
 
 CredentialKind = Literal["session_cookie", "session_token", "access_token"]
 
@@ -92,6 +103,8 @@ class OryCaller:
     expires_at: datetime | None = None
     traits: dict[str, Any] = field(default_factory=dict)
     user_id: Any = None
+    # The user's version (caller_cache.user_version) this answer was made under.
+    user_version: str = ""
     # Why the caller is not authenticated: "malformed", "invalid", "rejected"
     # (the user provisioner refused the identity) or "unavailable".
     problem: str = ""
@@ -231,16 +244,24 @@ def user_of(caller: OryCaller) -> Any:
     the cache period is over, like a session revoked at Kratos."""
     if not caller.is_authenticated or caller.user_id is None:
         return AnonymousUser()
-    user = caller_cache.remembered_user(caller.user_id, caller.identity_id)
+    version = caller.user_version
+    user = caller_cache.remembered_user(caller.user_id, caller.identity_id, version)
     if user is None:
         user = get_user_model()._default_manager.filter(pk=caller.user_id).first()
         if user is not None:
-            _remember_user(user, caller.identity_id)
+            _remember_user(user, caller.identity_id, version)
     return user if user is not None and user.is_active else AnonymousUser()
 
 
-def _remember_user(user: Any, identity_id: str) -> None:
-    caller_cache.remember_user(user, identity_id, int(oryauth_settings().SESSION_CACHE_TTL))
+def _remember_user(user: Any, identity_id: str, version: str) -> None:
+    caller_cache.remember_user(user, identity_id, int(oryauth_settings().SESSION_CACHE_TTL), version)
+
+
+def forget_user_everywhere(user_pk: Any) -> None:
+    """Staff changed this user (deactivated them, ended their sessions): every
+    process drops its copy of the row and asks Ory again on the next request,
+    instead of trusting what it cached until the cache period ends."""
+    caller_cache.bump_user_version(caches[oryauth_settings().CACHE_ALIAS], user_pk)
 
 
 def forget_credentials_of(request: HttpRequest) -> None:
@@ -315,8 +336,9 @@ def _ask_ory(credential: Credential, conf: OryAuthSettings) -> OryCaller:
     except LoginRejected as exc:
         logger.info("Identity %s refused by the user provisioner: %s", session.identity.id, exc.reason)
         return OryCaller(via=credential.kind, problem="rejected", identity_id=str(session.identity.id))
+    version = caller_cache.user_version(caches[conf.CACHE_ALIAS], user.pk)
     if user.is_active:
-        _remember_user(user, str(session.identity.id))
+        _remember_user(user, str(session.identity.id), version)
     aal = session.authenticator_assurance_level
     traits = session.identity.traits
     return OryCaller(
@@ -328,6 +350,7 @@ def _ask_ory(credential: Credential, conf: OryAuthSettings) -> OryCaller:
         expires_at=session.expires_at,
         traits=dict(traits) if isinstance(traits, dict) else {},
         user_id=user.pk if user.is_active else None,
+        user_version=version,
         problem="" if user.is_active else "rejected",
     )
 
@@ -358,8 +381,9 @@ def _caller_from_access_token(token: str, conf: OryAuthSettings) -> OryCaller:
         return caller
     if not user.is_active:
         return OryCaller(via="access_token", problem="rejected", subject=subject)
-    _remember_user(user, subject)
-    return replace(caller, identity_id=subject, user_id=user.pk)
+    version = caller_cache.user_version(caches[conf.CACHE_ALIAS], user.pk)
+    _remember_user(user, subject, version)
+    return replace(caller, identity_id=subject, user_id=user.pk, user_version=version)
 
 
 def _user_for_subject(subject: str, conf: OryAuthSettings) -> Any:
@@ -388,7 +412,11 @@ def _user_for_subject(subject: str, conf: OryAuthSettings) -> Any:
 
 def _cache_get(cache: Any, key: str) -> OryCaller | None:
     cached = caller_cache.read(cache, key)
-    return _usable(cached) if isinstance(cached, OryCaller) else None
+    if not isinstance(cached, OryCaller) or _usable(cached) is None:
+        return None
+    if cached.user_id is not None and caller_cache.user_version(cache, cached.user_id) != cached.user_version:
+        return None  # staff changed the user since: ask Ory (and the database) again
+    return cached
 
 
 def _usable(cached: OryCaller) -> OryCaller | None:

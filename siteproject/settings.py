@@ -34,12 +34,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     # oryauth's core and every role: the demo is the identity site (portal +
-    # provider), a relying party of it, and where staff manage Hydra clients.
+    # provider), a relying party of it, and where staff manage Hydra clients
+    # and Kratos identities.
     "oryauth",
     "oryauth.portal",
     "oryauth.provider",
     "oryauth.client",
     "oryauth.client_admin",
+    "oryauth.identity_admin",
 ]
 
 MIDDLEWARE = [
@@ -77,8 +79,40 @@ TEMPLATES = [
     },
 ]
 
+# Default profile: SQLite and a per-process cache, for one person at a time.
+# `make run PROFILE=production` sets DATABASE_URL (PostgreSQL) and CACHE_URL
+# (Redis) instead; see docs/deploy.md.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Measured (../shared/PRODUCTION_NOTES.md): without these, concurrent
+    # sign-ins fail with "database is locked" (user provisioning on /consent,
+    # session saves on /auth/login); with them 128 at once took no lock error.
+    # IMMEDIATE takes the write lock when a transaction starts, so a reader
+    # never has to upgrade (and deadlock); `timeout` waits for it instead of
+    # failing; WAL lets readers work beside the one writer. A URL's own
+    # options (?timeout=...) win.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A PostgreSQL that does not answer must fail a request in seconds (and
+    # show the 503 page), not hold a worker thread for the OS's TCP timeout.
+    DATABASES["default"]["OPTIONS"] = {"connect_timeout": 5, **DATABASES["default"].get("OPTIONS", {})}
+
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that is down is an empty cache, not a 500 (siteproject/cache.py);
+    # one that hangs must cost a request half a second, not the client's
+    # default of waiting forever.
+    CACHES["default"]["BACKEND"] = "siteproject.cache.OutageTolerantRedisCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+        **CACHES["default"].get("OPTIONS", {}),
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

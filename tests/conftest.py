@@ -1,6 +1,8 @@
 """Shared fixtures. Integration and browser tests get the real Ory stack."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.support.stack import ensure_stack_up
@@ -16,3 +18,10 @@ def ory_stack() -> None:
         ensure_stack_up()
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
+
+
+# tests/production needs the production profile's PostgreSQL, Redis and
+# gunicorn (`make test PROFILE=production` runs it); the default profile's
+# `pytest` does not collect it. Under PROFILE=production it fails loudly when
+# a part is missing, it never skips.
+collect_ignore = [] if os.environ.get("ORYAUTH_PROFILE") == "production" else ["production"]

@@ -15,15 +15,20 @@ from .tokens import client_credentials
 
 
 def findings(visit: DoctorVisit) -> Iterator[Finding]:
-    if "Hydra admin" not in visit.reachable:
-        yield Finding(
-            "unverified",
-            "Site client",
-            "Hydra's admin API is not reachable from this site, so the client's registration cannot be read.",
-            "Run the doctor where ORYAUTH['HYDRA_ADMIN_URL'] reaches Hydra's admin API, or compare the client by hand.",
-        )
+    conf = visit.conf
+    if "Hydra admin" in visit.reachable:
+        yield from _site_client(conf)
         return
-    yield from _site_client(visit.conf)
+    yield Finding(
+        "unverified",
+        "Site client",
+        "Hydra's admin API is not reachable from this site, so the client's registered URIs, scopes and grants "
+        "cannot be read.",
+        "Run the doctor where ORYAUTH['HYDRA_ADMIN_URL'] reaches Hydra's admin API, or compare the client by hand.",
+    )
+    # The public token endpoint still tells whether the client id and secret are right.
+    if "Hydra public" in visit.reachable and conf.CLIENT_ID and conf.CLIENT_AUTH_METHOD in ("client_secret_basic", "client_secret_post"):
+        yield _secret_accepted(conf)
 
 
 def _site_client(conf: OryAuthSettings) -> Iterator[Finding]:

@@ -8,6 +8,7 @@ copy is touched. Secrets are shown once and never stored.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -17,35 +18,45 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from .. import hydra_clients
 from ..errors import OryError
 from . import records
 from .forms import OAuth2ClientForm
 from .models import OAuth2ClientRecord
+from .saving import ClientPage, SavedClient
+
+# Per request: what Hydra said about each client page (see get_object), and
+# what the last save did (save_form -> save_model / response_add).
+_PAGES = "_oryauth_client_pages"
+_SAVED = "_oryauth_client_saved"
 
 LIFESPAN_DESCRIPTION = gettext_lazy("Empty fields use Hydra's configured defaults (ttl.* in hydra.yml).")
 
 
-def _attach_display_values(record: OAuth2ClientRecord, client: Any) -> None:
-    """Staff with only the view permission see the form's fields read-only;
-    Django's admin reads those from the object, so the client's values that
-    are not columns of the record are attached to it (never saved)."""
-    columns = {field.name for field in OAuth2ClientRecord._meta.fields}
-    for name, value in hydra_clients.initial_from_client(client).items():
-        if name in columns:
-            continue
-        if isinstance(value, list):
-            value = "\n".join(value)
-        elif isinstance(value, dict):
-            value = json.dumps(value, sort_keys=True)
-        setattr(record, name, value)
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return "\n".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return "" if value is None else str(value)
+
+
+def _read_only_field(name: str, label: str, values: dict[str, Any]) -> Callable[[OAuth2ClientRecord], str]:
+    """A read-only admin field showing one of Hydra's values (for staff who
+    may only view): Django's admin takes callables in fieldsets."""
+
+    def show(record: OAuth2ClientRecord) -> str:
+        return _shown(values.get(name))
+
+    show.short_description = label  # type: ignore[attr-defined]
+    show.__name__ = name
+    return show
 
 
 @admin.register(OAuth2ClientRecord)
@@ -68,7 +79,7 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
     actions = None
     save_as = False
     fieldsets = (
-        (None, {"fields": ("client_id", "client_name", "owner", "contacts", "submission_id")}),
+        (None, {"fields": ("client_id", "client_name", "owner", "contacts", "submission_id", "hydra_version")}),
         (
             gettext_lazy("Flows"),
             {"fields": ("grant_types", "response_types", "scope", "audience", "skip_consent", "skip_logout_consent")},
@@ -121,40 +132,70 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> OAuth2ClientRecord | None:
-        """The client as Hydra holds it (`record.hydra`); Django's copy follows.
+        """Django's copy of the client, refreshed from Hydra; what Hydra said is
+        the request's `ClientPage` (`page_of`).
 
-        When Hydra cannot be asked, a POST still gets the record (with
-        `hydra_error`) so the form can say so and keep the input; a GET raises,
-        and the error page middleware shows a 503 with a retry link."""
+        When Hydra cannot be asked, a POST still gets the record (the page
+        carries the error) so the form can say so and keep the input; a GET
+        raises, and the view answers with the 503 page."""
         if not self.has_view_or_change_permission(request):
             return super().get_object(request, object_id, from_field)  # Django answers 403; Hydra is not asked
-        cached = getattr(request, "_oryauth_client_record", None)
-        if cached is not None and cached[0] == object_id:
-            return cached[1]  # change_view asked already in this request
+        pages: dict[str, ClientPage] = request.__dict__.setdefault(_PAGES, {})
+        if object_id in pages:  # change_view asked already in this request
+            page = pages[object_id]
+            return OAuth2ClientRecord.objects.filter(pk=object_id).first() if page.hydra or page.hydra_error else None
         try:
             client = hydra_clients.get_client(object_id)
         except OryError as exc:
             record = super().get_object(request, object_id, from_field)
             if record is None or request.method != "POST":
                 raise
-            record.hydra = None
-            record.hydra_error = exc
+            pages[object_id] = ClientPage(hydra_error=exc)
             return record
         if client is None:
             OAuth2ClientRecord.objects.filter(pk=object_id).delete()
+            pages[object_id] = ClientPage()
             return None
-        record = records.record_client(client)
-        record.hydra = client
-        _attach_display_values(record, client)
-        request._oryauth_client_record = (object_id, record)  # type: ignore[attr-defined]
-        return record
+        pages[object_id] = ClientPage(hydra=client)
+        return records.record_client(client)
+
+    @staticmethod
+    def page_of(request: HttpRequest, record: OAuth2ClientRecord | None) -> ClientPage:
+        """What Hydra said about `record`'s client in this request (empty when adding)."""
+        if record is None:
+            return ClientPage()
+        return request.__dict__.get(_PAGES, {}).get(record.client_id, ClientPage())
+
+    def get_form(self, request: HttpRequest, obj: OAuth2ClientRecord | None = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # The form class for this request knows what Hydra said (typed, on the form, not the model).
+        return type(form.__name__, (form,), {"page": self.page_of(request, obj)})
 
     def get_fieldsets(self, request: HttpRequest, obj: OAuth2ClientRecord | None = None) -> Any:
         if obj is None:
-            return self.fieldsets
-        # submission_id only guards the add form against being sent twice.
+            first, *rest = self.fieldsets
+            return ((first[0], {**first[1], "fields": tuple(f for f in first[1]["fields"] if f != "hydra_version")}), *rest)
+        # submission_id only guards the add form against being sent twice;
+        # hydra_version (hidden) guards the change form against a stale page.
         first, *rest = self.fieldsets
-        return ((first[0], {**first[1], "fields": tuple(f for f in first[1]["fields"] if f != "submission_id")}), *rest)
+        fieldsets = ((first[0], {**first[1], "fields": tuple(f for f in first[1]["fields"] if f != "submission_id")}), *rest)
+        page = self.page_of(request, obj)
+        if self.has_change_permission(request, obj) or page.hydra is None:
+            return fieldsets
+        # Staff who may only view get Hydra's values read-only: fields that are
+        # not columns of Django's copy are shown by callables reading them.
+        values = hydra_clients.initial_from_client(page.hydra)
+        form_fields = OAuth2ClientForm.base_fields
+        columns = {field.name for field in OAuth2ClientRecord._meta.fields}
+
+        def shown(name: str) -> Any:
+            return name if name in columns else _read_only_field(name, str(form_fields[name].label or name), values)
+
+        shown_fieldsets: list[tuple[Any, dict[str, Any]]] = []
+        for title, options in fieldsets:
+            names: tuple[str, ...] = options["fields"]  # type: ignore[assignment]  # our own fieldsets: names
+            shown_fieldsets.append((title, {**options, "fields": tuple(shown(f) for f in names if f != "hydra_version")}))
+        return tuple(shown_fieldsets)
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
@@ -162,10 +203,11 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
         extra_context = dict(extra_context or {})
         # Asked once per request: get_object keeps the answer for super() below.
         record = self.get_object(request, unquote(object_id))
-        if record is not None and getattr(record, "hydra", None) is not None:
-            extra_context["cli_command"] = hydra_clients.cli_create_command(record.hydra)
-            extra_context["lifespans_command"] = hydra_clients.lifespans_command(record.hydra)
-            extra_context["can_rotate"] = record.hydra.token_endpoint_auth_method != "none"
+        client = self.page_of(request, record).hydra
+        if record is not None and client is not None:
+            extra_context["cli_command"] = hydra_clients.cli_create_command(client)
+            extra_context["lifespans_command"] = hydra_clients.lifespans_command(client)
+            extra_context["can_rotate"] = client.token_endpoint_auth_method != "none"
             extra_context["rotate_url"] = reverse(
                 "admin:oryauth_client_admin_oauth2clientrecord_rotate", args=[quote(record.client_id)]
             )
@@ -175,30 +217,27 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
 
     def save_form(self, request: HttpRequest, form: OAuth2ClientForm, change: bool) -> OAuth2ClientRecord:
         # The form already wrote to Hydra; the copy mirrors Hydra's answer.
-        assert form.saved_client is not None
-        record = OAuth2ClientRecord(client_id=form.saved_client.client_id, **records.record_values(form.saved_client))
-        record.new_secret = form.saved_client.client_secret if not change else None
-        record.warnings = form.warnings
-        record.auth_method_became_secret = (
-            change
-            and form.hydra is not None
-            and form.hydra.token_endpoint_auth_method == "none"
-            and form.saved_client.token_endpoint_auth_method != "none"
-        )
-        return record
+        assert form.saved is not None
+        setattr(request, _SAVED, (form.saved, tuple(form.warnings)))
+        return OAuth2ClientRecord(client_id=form.saved.client.client_id or "", **records.record_values(form.saved.client))
+
+    def _saved(self, request: HttpRequest) -> tuple[SavedClient | None, tuple[str, ...]]:
+        return getattr(request, _SAVED, (None, ()))
 
     def save_model(self, request: HttpRequest, obj: OAuth2ClientRecord, form: Any, change: bool) -> None:
         obj.save()
-        for warning in getattr(obj, "warnings", []):
+        saved, warnings = self._saved(request)
+        for warning in warnings:
             messages.warning(request, warning)
-        if getattr(obj, "auth_method_became_secret", False):
+        if saved is not None and saved.needs_new_secret:
             messages.warning(request, _("This client now needs a secret: use “Rotate secret” to get one."))
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """Nothing related to save: everything went to Hydra."""
 
     def response_add(self, request: HttpRequest, obj: OAuth2ClientRecord, post_url_continue: str | None = None) -> HttpResponse:
-        return self._secret_page(request, obj, getattr(obj, "new_secret", None), created=True)
+        saved, _warnings = self._saved(request)
+        return self._secret_page(request, obj, saved.new_secret if saved else None, created=True)
 
     def delete_model(self, request: HttpRequest, obj: OAuth2ClientRecord) -> None:
         hydra_clients.delete_client(obj.client_id)
@@ -259,12 +298,14 @@ class OAuth2ClientAdmin(admin.ModelAdmin):
             raise PermissionDenied
         record = self.get_object(request, unquote(object_id))
         if record is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            messages.warning(request, _("Hydra has no client %(id)s (deleted elsewhere?).") % {"id": object_id})
+            return HttpResponseRedirect(reverse("admin:oryauth_client_admin_oauth2clientrecord_changelist"))
         change_url = reverse("admin:oryauth_client_admin_oauth2clientrecord_change", args=[quote(record.client_id)])
-        if getattr(record, "hydra_error", None) is not None:
-            messages.error(request, _("Hydra could not be asked (%(error)s). Nothing was changed.") % {"error": record.hydra_error})
+        page = self.page_of(request, record)
+        if page.hydra is None:
+            messages.error(request, _("Hydra could not be asked (%(error)s). Nothing was changed.") % {"error": page.hydra_error})
             return HttpResponseRedirect(change_url)
-        if record.hydra.token_endpoint_auth_method == "none":
+        if page.hydra.token_endpoint_auth_method == "none":
             messages.error(request, _("A public client (auth method none) has no secret to rotate."))
             return HttpResponseRedirect(change_url)
         if request.method != "POST":

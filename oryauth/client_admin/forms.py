@@ -1,26 +1,28 @@
 """The admin form for one Hydra OAuth2 client.
 
-Validation happens here, before anything is sent; then the form writes to
-Hydra itself (in `_post_clean`), so a refusal from Hydra comes back as an
-error on the right field and the admin never saves Django's copy of a change
-Hydra did not accept.
+Validation happens here, before anything is sent; then the form saves through
+`saving.save_client` (in `_post_clean`), so a refusal from Hydra, or a change
+made in Hydra since the page was shown, comes back as an error on the right
+field and the admin never saves Django's copy of a change Hydra did not accept.
 """
 from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from ory_client.models.o_auth2_client import OAuth2Client
 
 from .. import hydra_clients
-from ..hydra_clients import hydra_values, initial_from_client
 from ..errors import OryError, OryRejected, OryUnavailable
+from ..hydra_clients import initial_from_client
+from ..redirects import split_url
 from .models import OAuth2ClientRecord
+from .saving import AlreadySubmitted, ChangedInHydra, ClientPage, SavedClient, save_client
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -58,7 +60,7 @@ class LinesField(forms.CharField):
         return "\n".join(value) if isinstance(value, (list, tuple)) else value
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
@@ -80,9 +82,11 @@ _LifespanFields = type(
 )
 
 
-class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
-    """Every client field people set. `instance.hydra` is the client as Hydra
-    holds it right now (None on the add page)."""
+class OAuth2ClientForm(forms.ModelForm, _LifespanFields):  # type: ignore[misc,valid-type]  # _LifespanFields is built at import
+    """Every client field people set. `page` is what this request learnt from
+    Hydra about the client (the admin binds it; empty on the add page)."""
+
+    page: ClientPage = ClientPage()
 
     client_id = forms.CharField(
         label=_("Client id"),
@@ -145,6 +149,8 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
     # One random id per add form: a reloaded "client created" page re-sends
     # the form, which must not create a second client with a second secret.
     submission_id = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Hydra's updated_at of the client as shown: saving checks it has not moved.
+    hydra_version = forms.CharField(widget=forms.HiddenInput, required=False)
     metadata = forms.JSONField(
         label=_("Metadata (JSON)"),
         required=False,
@@ -158,20 +164,23 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.hydra: OAuth2Client | None = getattr(self.instance, "hydra", None)
-        self.hydra_error: OryError | None = getattr(self.instance, "hydra_error", None)
-        # Filled after Hydra accepted: the client as Hydra answered (with the
-        # secret on create) — never saved anywhere.
-        self.saved_client: OAuth2Client | None = None
+        self.hydra: OAuth2Client | None = self.page.hydra
+        self.hydra_error: OryError | None = self.page.hydra_error
+        # Filled after Hydra accepted: what the save did (the secret of a new
+        # client included) — never saved anywhere.
+        self.saved: SavedClient | None = None
         self.warnings: list[str] = []
         if self.hydra is not None:
             self.initial.update(initial_from_client(self.hydra))
+            self.initial["hydra_version"] = self.page.version
             # Values set outside this form (e.g. the jwt-bearer grant) stay
             # choosable, so saving an unrelated field never drops them.
             for name in ("grant_types", "response_types"):
                 field = self.fields[name]
-                known = {value for value, _label in field.choices}
-                field.choices = [*field.choices, *((v, v) for v in self.initial[name] if v not in known)]
+                assert isinstance(field, forms.MultipleChoiceField)
+                choices: list[tuple[str, Any]] = list(field.choices)  # type: ignore[arg-type]  # a plain list above
+                known = {value for value, _label in choices}
+                field.choices = [*choices, *((v, v) for v in self.initial[name] if v not in known)]
             self.fields["client_id"].disabled = True
             self.fields["client_id"].help_text = _("Assigned when the client was created.")
         if self.is_bound is False and self.hydra is None:
@@ -208,7 +217,7 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
     def clean_allowed_cors_origins(self) -> list[str]:
         origins = self.cleaned_data["allowed_cors_origins"]
         for origin in origins:
-            parts = _split(origin)
+            parts = split_url(origin)
             if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
                 raise forms.ValidationError(_("%(origin)s is not an http(s) origin."), params={"origin": origin})
             if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
@@ -226,7 +235,7 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
         return value
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for name in hydra_clients.LIFESPAN_FIELDS:
             value = (cleaned.get(name) or "").strip()
             if value and not GO_DURATION.match(value):
@@ -297,24 +306,26 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
         if self.hydra_error is not None:
             self.add_error(None, _unreachable_message(self.hydra_error))
             return
-        values = hydra_values(self.cleaned_data)
-        submission_key = f"oryauth:client-create:{self.cleaned_data.get('submission_id')}"
-        if self.hydra is None and self.cleaned_data.get("submission_id") and not cache.add(submission_key, True, 86400):
-            self.add_error(None, _("This form was sent before and the client was created then (its secret was shown once). Find it in the client list."))
-            return
         try:
-            if self.hydra is None:
-                definition = OAuth2Client.from_dict({**values, "client_id": self.cleaned_data["client_id"] or None})
-                self.saved_client = hydra_clients.create_client(definition)
-            else:
-                current = hydra_values(initial_from_client(self.hydra))
-                changes = {name: value for name, value in values.items() if current.get(name) != value}
-                self.saved_client = (
-                    hydra_clients.update_client(self.hydra.client_id or "", changes, previous=current) if changes else self.hydra
-                )
+            self.saved = save_client(
+                self.cleaned_data,
+                current=self.hydra,
+                shown_version=self.cleaned_data.get("hydra_version") or "",
+                submission_id=self.cleaned_data.get("submission_id") or "",
+            )
+        except AlreadySubmitted:
+            self.add_error(None, _("This form was sent before and the client was created then (its secret was shown "
+                                   "once). Find it in the client list."))
+        except ChangedInHydra as exc:
+            self.add_error(None, _("Someone changed this client in Hydra (at %(when)s) after you opened this page. "
+                                   "Nothing was saved: reload the page to see the current values, then make your "
+                                   "change again.") % {"when": _readable_time(exc.updated_at)})
         except OryError as exc:
-            cache.delete(submission_key)  # nothing was created: sending it again is fine
             self._add_hydra_error(exc)
+
+    @property
+    def saved_client(self) -> OAuth2Client | None:
+        return self.saved.client if self.saved else None
 
     def _add_hydra_error(self, exc: OryError) -> None:
         if not isinstance(exc, OryRejected):
@@ -323,6 +334,13 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):
         message = _("Hydra refused the change: %(reason)s") % {"reason": exc.message or exc.error_id or exc.status}
         field = field_for_hydra_error(exc)
         self.add_error(field if field in self.fields else None, message)
+
+
+def _readable_time(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+    except ValueError:
+        return iso
 
 
 def _unreachable_message(exc: OryError) -> str:
@@ -361,20 +379,8 @@ def field_for_hydra_error(exc: OryRejected) -> str | None:
     return None
 
 
-def _split(uri: str) -> Any:
-    """`urlsplit(uri)` with its port read, or None when Python cannot parse
-    it (an unclosed IPv6 bracket, a port that is not a number below 65536):
-    later checks read the port, which would raise."""
-    try:
-        parts = urlsplit(uri)
-        parts.port
-    except ValueError:
-        return None
-    return parts
-
-
 def _absolute_uri(uri: str) -> str:
-    parts = _split(uri)
+    parts = split_url(uri)
     if parts is None:
         raise forms.ValidationError(_("%(uri)s is not a valid URL (check the host and port)."), params={"uri": uri})
     if not parts.scheme or (parts.scheme in ("http", "https") and not parts.hostname):

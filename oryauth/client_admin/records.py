@@ -55,7 +55,7 @@ def sync_client_records() -> SyncReport:
             values = record_values(client)
             record = existing.pop(client.client_id or "", None)
             if record is None:
-                OAuth2ClientRecord.objects.create(client_id=client.client_id, **values)
+                OAuth2ClientRecord.objects.create(client_id=client.client_id or "", **values)
                 added.append(client.client_id or "")
             elif any(getattr(record, name) != value for name, value in values.items()):
                 OAuth2ClientRecord.objects.filter(pk=record.pk).update(**values, synced_at=timezone.now())

@@ -23,9 +23,12 @@ from ..kratos_urls import FlowType
 Action = Literal["restart", "login", "redirect"]
 
 # The query parameters each Kratos "create browser flow" endpoint accepts.
+# Not `organization`: open-source Kratos v1.3 has no organizations, and a flow
+# created for one comes back without a form (`ui.nodes: null`), which the
+# ory-client model refuses; the page then shows the ordinary form instead.
 FORWARDED_PARAMS: dict[str, tuple[str, ...]] = {
-    "login": ("return_to", "login_challenge", "aal", "refresh", "via", "organization"),
-    "registration": ("return_to", "login_challenge", "after_verification_return_to", "organization"),
+    "login": ("return_to", "login_challenge", "aal", "refresh", "via"),
+    "registration": ("return_to", "login_challenge", "after_verification_return_to"),
     "recovery": ("return_to",),
     "verification": ("return_to",),
     "settings": ("return_to",),

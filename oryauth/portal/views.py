@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import MAX_URL_REDIRECT_LENGTH
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_GET, require_POST
@@ -44,6 +45,23 @@ def _redirect(url: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(url, status=303)
 
 
+def _redirect_or_explain(request: HttpRequest, url: str) -> HttpResponse:
+    """303 to `url`, or a clear 400 page when the parameters we forward made
+    it longer than Django lets a redirect be (it would raise DisallowedRedirect,
+    a bare 400 page, or Django's debug page with DEBUG on)."""
+    if len(url) > MAX_URL_REDIRECT_LENGTH:
+        logger.info("Refused to redirect to a %d-character URL from %s", len(url), request.path)
+        return problem_page(
+            request,
+            status=400,
+            title=_("This link is too long"),
+            message=_("The link that brought you here carries more data than a sign-in page accepts. "
+                      "Please go back to the application and start again."),
+            retry_url=request.path,
+        )
+    return _redirect(url)
+
+
 def _start_flow(request: HttpRequest, flow_type: FlowType, params: dict[str, str | None]) -> HttpResponse:
     """303 to Kratos's endpoint that creates the flow and sends the browser back."""
     # Ask Kratos whether it is up first: a dead Kratos then gets our 503 page
@@ -58,7 +76,7 @@ def _start_flow(request: HttpRequest, flow_type: FlowType, params: dict[str, str
         if params[name] and not forwarded[name]:
             logger.warning("Ignored %s=%r: not on this site, Kratos, Hydra or ORYAUTH['REDIRECT_ALLOWED_HOSTS']",
                            name, params[name][:200])
-    return _redirect(create_flow_url(flow_type, **forwarded))
+    return _redirect_or_explain(request, create_flow_url(flow_type, **forwarded))
 
 
 def _settings_url(request: HttpRequest) -> str:

@@ -66,6 +66,14 @@ class ChallengeExpired(ChallengeProblem):
         super().__init__(f"{name} expired or unknown (Hydra answered {status})")
 
 
+class ChallengeNotYours(ChallengeProblem):
+    """This browser is not the person the challenge was issued for (see binding.py)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"{name} belongs to another browser or person")
+
+
 def read_challenge(request: HttpRequest, name: str) -> str:
     """The challenge in the query string, or `MalformedChallenge`.
 
@@ -163,6 +171,18 @@ def challenge_problem_page(request: HttpRequest, problem: ChallengeProblem) -> H
             title=_("This link is incomplete"),
             message=message + " " + _("Please go back to the application and sign in from there again."),
             detail=_("Parameter %(name)s is missing or malformed.") % {"name": problem.name},
+        )
+    if isinstance(problem, ChallengeNotYours):
+        # Nothing was accepted at Hydra; no retry link: retrying cannot help.
+        return problem_page(
+            request,
+            status=403,
+            title=_("This link is meant for someone else"),
+            message=_(
+                "This sign-in step was started by another person or in another browser, so it cannot be "
+                "completed here and nothing was shared. To sign in, go back to the application and start "
+                "again in this browser."
+            ),
         )
     assert isinstance(problem, ChallengeExpired)
     challenge = request.GET.get(problem.name, "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 
+from django.db import DatabaseError
 from ory_client.models.accept_o_auth2_login_request import AcceptOAuth2LoginRequest
 from ory_client.models.reject_o_auth2_request import RejectOAuth2Request
 
@@ -12,11 +13,47 @@ from .. import ory
 from ..conf import OryAuthSettings
 from ..doctor import DoctorVisit, Finding, expected_page, page_finding, query_value
 from ..errors import OryError
+from .advertised import granted_by_mappings
 
 
 def findings(visit: DoctorVisit) -> Iterator[Finding]:
     if "Hydra public" in visit.reachable:
         yield from _hydra_ui_urls(visit.conf, visit.site_url, visit.probe_sign_in)
+        yield from _advertised_lists()
+
+
+def _advertised_lists() -> Iterator[Finding]:
+    """Discovery's scopes_supported / claims_supported against the mappings."""
+    try:
+        discovery = ory.get_json(ory.HYDRA_PUBLIC, ory.DISCOVERY_PATH)
+    except OryError as exc:
+        yield Finding("error", "Advertised scopes and claims", f"Hydra's discovery document could not be read: {exc}")
+        return
+    try:
+        wanted = granted_by_mappings()
+    except DatabaseError as exc:
+        yield Finding("error", "Advertised scopes and claims", f"the scope claim mappings could not be read: {exc}",
+                      "Run `manage.py migrate`.")
+        return
+    problems = []
+    for name, have, want in (
+        ("scopes_supported", discovery.get("scopes_supported") or [], wanted.scopes),
+        ("claims_supported", discovery.get("claims_supported") or [], wanted.claims),
+    ):
+        missing, extra = sorted(set(want) - set(have)), sorted(set(have) - set(want))
+        if missing:
+            problems.append(f"{name} lacks {', '.join(missing)}")
+        if extra:
+            problems.append(f"{name} lists {', '.join(extra)}, which no enabled mapping grants")
+    if not problems:
+        yield Finding("ok", "Advertised scopes and claims", "discovery lists exactly what the scope claim mappings grant")
+        return
+    yield Finding(
+        "warning",
+        "Advertised scopes and claims",
+        "; ".join(problems) + " (strict relying parties read these lists).",
+        "Put this in Hydra's config and restart Hydra:\n" + wanted.hydra_yaml(),
+    )
 
 
 def _hydra_ui_urls(conf: OryAuthSettings, site_url: str, probe_sign_in: bool) -> Iterator[Finding]:

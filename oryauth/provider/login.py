@@ -28,6 +28,7 @@ from .. import ory
 from ..conf import oryauth_settings
 from ..kratos_urls import create_flow_url
 from ..sessions import kratos_session
+from .binding import claim_login_challenge, note_accepted_login
 from .challenges import ChallengeProblem, ask_hydra, challenge_problem_page, read_challenge, remember_client
 
 CHALLENGE = "login_challenge"
@@ -157,13 +158,19 @@ def kratos_login_url(challenge: str, decision: LoginDecision) -> str:
 def answer_login_challenge(request: HttpRequest, challenge: str) -> str:
     """Where the browser goes next for this login challenge (see module doc)."""
     login_request = ask_hydra(CHALLENGE, ory.hydra_admin().get_o_auth2_login_request, challenge)
+    # Before anything is accepted: a leaked challenge opened elsewhere is refused.
+    claim_login_challenge(request, CHALLENGE, challenge)
     remember_client(request, challenge, login_request.client)
     if login_request.skip:
-        return accept_remembered_login(login_request)
+        destination = accept_remembered_login(login_request)
+        note_accepted_login(request, login_request.session_id, str(login_request.subject or ""))
+        return destination
     session = kratos_session(request)
     decision = decide_login(login_request, session)
-    if decision.accept and session is not None:
-        return accept_login_with_session(challenge, session)
+    if decision.accept and session is not None and session.identity is not None:
+        destination = accept_login_with_session(challenge, session)
+        note_accepted_login(request, login_request.session_id, str(session.identity.id))
+        return destination
     return kratos_login_url(challenge, decision)
 
 

@@ -23,6 +23,7 @@ from ..responses import problem_page
 from ..redirects import safe_http_url
 from ..resolution import forget_credentials_of
 from . import consent as consent_steps
+from .binding import require_subject
 from . import logout as logout_steps
 from .challenges import (
     ChallengeProblem,
@@ -56,6 +57,8 @@ def consent(request: HttpRequest) -> HttpResponse:
         challenge = read_challenge(request, consent_steps.CHALLENGE)
         consent_request = consent_steps.get_consent_request(challenge)
         remember_client(request, challenge, consent_request.client)
+        # Only the person it was issued for may see, skip, allow or deny it.
+        require_subject(request, consent_steps.CHALLENGE, consent_request.subject, consent_request.login_session_id)
         if request.method == "GET":
             if consent_steps.consent_can_be_skipped(consent_request):
                 return _redirect(consent_steps.accept_skipped_consent(consent_request))
@@ -108,6 +111,8 @@ def logout(request: HttpRequest) -> HttpResponse:
     try:
         challenge = read_challenge(request, logout_steps.CHALLENGE)
         logout_request = logout_steps.get_logout_request(challenge)
+        # Only the person being signed out may accept or refuse.
+        require_subject(request, logout_steps.CHALLENGE, logout_request.subject, logout_request.sid)
         if request.method == "GET":
             if logout_steps.logout_can_be_skipped(logout_request):
                 return _accept_logout(request, challenge)

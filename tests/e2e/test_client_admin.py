@@ -103,3 +103,29 @@ def test_staff_create_a_client_and_see_its_secret_exactly_once(page: Page) -> No
         screenshot(page, "client-admin-list-search")
     finally:
         requests.delete(f"{HYDRA_ADMIN}/admin/clients/{client_id}", timeout=5)
+
+
+def test_saving_a_page_opened_before_someone_changed_the_client_in_hydra_asks_to_reload(page: Page) -> None:
+    client_id = f"stale-{uuid.uuid4().hex[:8]}"
+    hydra_cli("create", "oauth2-client", "-e", HYDRA_ADMIN, "--id", client_id, "--name", "Before",
+              "--grant-type", "client_credentials", "--response-type", "")
+    try:
+        sign_in_to_admin(page)
+        page.goto(f"/admin/oryauth_client_admin/oauth2clientrecord/{client_id}/change/")
+        page.fill("#id_client_name", "Renamed in the admin")
+        opened = json.loads(hydra_cli("get", "oauth2-client", client_id, "-e", HYDRA_ADMIN, "--format", "json"))["updated_at"]
+        # Someone renames it in Hydra meanwhile (updated_at has one-second resolution).
+        for _attempt in range(50):
+            requests.patch(f"{HYDRA_ADMIN}/admin/clients/{client_id}",
+                           json=[{"op": "replace", "path": "/client_name", "value": "Renamed in Hydra"}], timeout=5)
+            if json.loads(hydra_cli("get", "oauth2-client", client_id, "-e", HYDRA_ADMIN, "--format", "json"))["updated_at"] != opened:
+                break
+
+        page.click("input[name=_save]")
+
+        expect(page.locator(".errorlist")).to_contain_text("Someone changed this client in Hydra")
+        screenshot(page, "client-admin-changed-in-hydra")
+        held = json.loads(hydra_cli("get", "oauth2-client", client_id, "-e", HYDRA_ADMIN, "--format", "json"))
+        assert held["client_name"] == "Renamed in Hydra"
+    finally:
+        requests.delete(f"{HYDRA_ADMIN}/admin/clients/{client_id}", timeout=5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -40,6 +41,11 @@ def hydra_has(client_id: str) -> bool:
 
 def change_url(client_id: str) -> str:
     return reverse("admin:oryauth_client_admin_oauth2clientrecord_change", args=[client_id])
+
+
+def shown_version(staff: Client, client_id: str) -> str:
+    """Hydra's updated_at as the change page shows it (a hidden field the browser sends back)."""
+    return staff.get(change_url(client_id)).context["adminform"].form.initial["hydra_version"]
 
 
 def form_data(**overrides: Any) -> dict[str, Any]:
@@ -179,6 +185,7 @@ def test_editing_a_client_changes_only_what_the_form_changed_in_hydra(staff: Cli
     response = staff.post(
         change_url(client_id),
         form_data(
+            hydra_version=form.initial["hydra_version"],
             client_id=client_id,
             client_name="Billing app v2",
             scope="openid email profile",
@@ -213,7 +220,10 @@ def test_hydra_refusing_a_change_shows_its_message_on_the_field_and_changes_noth
     client_id, _ = create_through_admin(staff, cleanup)
 
     # Our Hydra supports only the public subject type: only Hydra can know that.
-    response = staff.post(change_url(client_id), form_data(client_id=client_id, client_name="Renamed", subject_type="pairwise"))
+    response = staff.post(
+        change_url(client_id),
+        form_data(client_id=client_id, client_name="Renamed", subject_type="pairwise", hydra_version=shown_version(staff, client_id)),
+    )
 
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
@@ -377,7 +387,7 @@ def test_a_grant_type_set_outside_the_form_survives_an_edit(staff: Client, clean
         change_url(client_id),
         form_data(
             client_id=client_id, client_name="Service v2", grant_types=["client_credentials", jwt_bearer], response_types=[],
-            redirect_uris="", post_logout_redirect_uris="",
+            redirect_uris="", post_logout_redirect_uris="", hydra_version=page.context["adminform"].form.initial["hydra_version"],
         ),
     )
 
@@ -416,3 +426,22 @@ def test_a_public_client_is_created_without_a_secret_and_cannot_be_rotated(staff
     assert 'data-testid="client/rotate-link"' not in page
     refused = staff.post(reverse("admin:oryauth_client_admin_oauth2clientrecord_rotate", args=[client_id]), follow=True)
     assert "has no secret to rotate" in refused.content.decode()
+
+
+def test_an_edit_made_in_hydra_after_the_page_was_opened_is_not_overwritten(staff: Client, cleanup: list[str]) -> None:
+    client_id, _ = create_through_admin(staff, cleanup)
+    opened_at = shown_version(staff, client_id)
+    # Someone else renames the client in Hydra (CLI, another admin) meanwhile.
+    # Hydra's updated_at has one-second resolution: rename until it moves.
+    deadline = time.monotonic() + 5
+    while shown_version(staff, client_id) == opened_at:
+        assert time.monotonic() < deadline, "Hydra's updated_at never moved"
+        requests.patch(f"{HYDRA_ADMIN}/admin/clients/{client_id}",
+                       json=[{"op": "replace", "path": "/client_name", "value": "Renamed in Hydra"}], timeout=5).raise_for_status()
+
+    response = staff.post(change_url(client_id), form_data(client_id=client_id, client_name="Renamed in the admin",
+                                                             hydra_version=opened_at))
+
+    assert response.status_code == 200
+    assert "Someone changed this client in Hydra" in response.content.decode()
+    assert hydra_get(client_id)["client_name"] == "Renamed in Hydra"

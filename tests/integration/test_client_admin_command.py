@@ -76,3 +76,61 @@ def test_list_and_ensure_site_client_keep_working() -> None:
 
     assert "OAuth2 client 'oryauth-demo'" in ensured
     assert "oryauth-demo\toryauth demo site" in listed
+
+
+@pytest.fixture
+def site_client_settings(settings, client_id: str) -> dict[str, str]:  # noqa: ANN001 (pytest-django settings)
+    """This site as the relying party of a client of its own (deleted after the test)."""
+    settings.ORYAUTH = {
+        **settings.ORYAUTH,
+        "CLIENT_ID": client_id,
+        "CLIENT_SECRET": "a-site-secret-" + uuid.uuid4().hex,
+        "CLIENT_REDIRECT_URI": "http://127.0.0.1:8000/auth/callback",
+        "CLIENT_POST_LOGOUT_REDIRECT_URI": "http://127.0.0.1:8000/auth/logged-out",
+    }
+    return settings.ORYAUTH
+
+
+def held_client(client_id: str) -> dict:
+    return json.loads(hydra_cli("get", "oauth2-client", client_id, "-e", HYDRA_ADMIN, "--format", "json"))
+
+
+def test_ensure_site_client_keeps_what_staff_set_and_only_adds_what_the_site_needs(
+    site_client_settings: dict[str, str], client_id: str
+) -> None:
+    run("ensure-site-client")
+    # Staff edit the client in the admin (here: straight at Hydra, as the admin does).
+    requests.patch(
+        f"{HYDRA_ADMIN}/admin/clients/{client_id}",
+        json=[
+            {"op": "replace", "path": "/skip_consent", "value": True},
+            {"op": "replace", "path": "/client_name", "value": "Renamed by staff"},
+            {"op": "add", "path": "/redirect_uris/-", "value": "https://mobile.example.org/callback"},
+            {"op": "replace", "path": "/metadata", "value": {"team": "web"}},
+            {"op": "replace", "path": "/scope", "value": "openid email"},
+        ],
+        timeout=5,
+    ).raise_for_status()
+
+    out, _ = run("ensure-site-client")
+
+    held = held_client(client_id)
+    assert held["skip_consent"] is True
+    assert held["client_name"] == "Renamed by staff"
+    assert held["metadata"] == {"team": "web"}
+    assert held["redirect_uris"] == ["http://127.0.0.1:8000/auth/callback", "https://mobile.example.org/callback"]
+    assert held["scope"].split() == ["openid", "email", "offline_access", "profile"]
+    assert "Updated" in out and "scope" in out
+
+
+def test_ensure_site_client_twice_changes_nothing_the_second_time(site_client_settings: dict[str, str], client_id: str) -> None:
+    first, _ = run("ensure-site-client")
+    before = held_client(client_id)
+
+    second, _ = run("ensure-site-client")
+
+    assert first.startswith("Created")
+    assert "nothing changed" in second
+    assert {k: v for k, v in held_client(client_id).items() if k != "updated_at"} == {
+        k: v for k, v in before.items() if k != "updated_at"
+    }

@@ -74,7 +74,7 @@ def test_a_redirect_uri_changed_mid_sign_in_points_at_the_redirect_setting(clien
     """The code was issued for one redirect URI; the site redeems it with another."""
     with registered_client("client_secret_basic") as hydra_client:
         hydra_client.redirect_uris = [*hydra_client.redirect_uris, "http://127.0.0.1:8000/auth/callback/"]
-        hydra_clients.ensure_client(hydra_client)
+        hydra_clients.create_or_replace_client(hydra_client)
         settings.ORYAUTH = client_settings(hydra_client)
         started = client.get("/auth/login")
         settings.ORYAUTH = client_settings(hydra_client, CLIENT_REDIRECT_URI="http://127.0.0.1:8000/auth/callback/")

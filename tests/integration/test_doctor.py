@@ -19,9 +19,12 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from oryauth.doctor import Finding, diagnose
-from oryauth.hydra_clients import ensure_client, site_client_definition
+from oryauth.hydra_clients import create_or_replace_client, site_client_definition
 from tests.support.stack import HYDRA_ADMIN, REPO
 from tests.support.throwaway import ThrowawayServer, spare_port
+
+# The provider part of the doctor reads the scope -> claim mappings.
+pytestmark = pytest.mark.django_db
 
 SITE = "http://127.0.0.1:8000"
 
@@ -40,7 +43,7 @@ def site_client() -> Iterator[dict[str, Any]]:
         "CLIENT_SCOPES": ["openid", "offline_access", "email"],
     }
     with override_settings(ORYAUTH=oryauth):
-        ensure_client(site_client_definition())
+        create_or_replace_client(site_client_definition())
     yield oryauth
     requests.delete(f"{HYDRA_ADMIN}/admin/clients/{oryauth['CLIENT_ID']}", timeout=5)
 
@@ -75,6 +78,7 @@ def test_a_sound_setup_passes_and_says_what_it_could_not_verify(site_client: dic
         "[ok]           Hydra login URL: http://127.0.0.1:8000/login is this site's page",
         "[ok]           Kratos registration UI URL: http://127.0.0.1:8000/registration is this site's page",
         "[ok]           Kratos error UI URL: http://127.0.0.1:8000/error is this site's page",
+        "[ok]           Advertised scopes and claims: discovery lists exactly what the scope claim mappings grant",
         "[not verified] Hydra consent URL:",
         "[not verified] Kratos settings UI URL:",
     ):
@@ -177,7 +181,7 @@ def test_a_hydra_login_url_pointing_elsewhere_is_named(site_client: dict[str, An
         "HYDRA_ADMIN_URL": misdirected_hydra.admin_url,
     }
     with override_settings(ORYAUTH=oryauth):
-        ensure_client(site_client_definition())
+        create_or_replace_client(site_client_definition())
 
     output, failed = run_doctor(oryauth)
 
@@ -196,7 +200,7 @@ def test_the_sign_in_probe_names_consent_and_logout_urls_pointing_elsewhere(
 ) -> None:
     oryauth = {**site_client, "HYDRA_PUBLIC_URL": misdirected_hydra.public_url, "HYDRA_ADMIN_URL": misdirected_hydra.admin_url}
     with override_settings(ORYAUTH=oryauth):
-        ensure_client(site_client_definition())
+        create_or_replace_client(site_client_definition())
 
     output, failed = run_doctor(oryauth, "--probe-sign-in")
 
@@ -256,3 +260,19 @@ def test_the_command_exits_non_zero_for_pipelines() -> None:
 
     assert result.returncode == 1
     assert "Issuer: discovery says" in result.stdout
+
+
+def test_a_mapping_hydra_does_not_advertise_is_named_with_the_config_to_paste(site_client: dict[str, Any]) -> None:
+    from oryauth.provider.models import ScopeClaim
+
+    ScopeClaim.objects.create(scope="team", claim="team_name", source="metadata_public", path="team")
+    ScopeClaim.objects.filter(scope="address").update(enabled=False)
+
+    finding = findings(site_client)["Advertised scopes and claims"]
+
+    assert finding.level == "warning"
+    assert "scopes_supported lacks team" in finding.detail
+    assert "claims_supported lacks team_name" in finding.detail
+    assert "claims_supported lists address, which no enabled mapping grants" in finding.detail
+    assert "supported_scope:\n      - email" in finding.fix and "      - team\n" in finding.fix
+    assert "      - address" not in finding.fix

@@ -129,7 +129,7 @@ def registered_client(auth_method: str, *, secret: str = "a-test-secret with spa
         post_logout_redirect_uris=[POST_LOGOUT_URI],
         token_endpoint_auth_method=auth_method,
     )
-    created, _ = hydra_clients.ensure_client(definition)
+    created, _ = hydra_clients.create_or_replace_client(definition)
     try:
         yield created
     finally:

@@ -3,9 +3,19 @@
 # background, logs and PID files in one run folder. Returns when every port
 # answers, or fails with an explanation and the tail of the failing log.
 # Running it again while the stack is up does nothing.
+#
+# PROFILE=default (SQLite files, one person at a time) or PROFILE=production
+# (PostgreSQL for Kratos and Hydra, plus Redis for Django's cache; both
+# started here by tools/production/). Switching profile restarts the stack.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+profile="${PROFILE:-default}"
+case "$profile" in
+  default) ;;
+  production) source "$repo/tools/production/env.sh" ;;
+  *) echo "ory-up: unknown PROFILE '$profile' (default or production)" >&2; exit 2 ;;
+esac
 run_dir="${ORY_RUN_DIR:-$repo/.ory-run}"
 bin_dir="${ORY_BIN_DIR:-$HOME/.cache/oryauth/bin}"
 python="${PYTHON:-$repo/.venv/bin/python}"
@@ -43,9 +53,14 @@ is_healthy() {
   for url in ${health[$1]}; do curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null || return 1; done
 }
 
-if is_running kratos && is_running hydra && is_running mailsink \
-  && is_healthy kratos && is_healthy hydra && is_healthy mailsink; then
-  echo "ory-up: already up (run folder $run_dir)"
+production_parts_up() {
+  [[ $profile != production ]] || { "$repo/tools/production/postgres.sh" status && "$repo/tools/production/redis.sh" status; }
+}
+
+if [[ "$(cat "$run_dir/profile" 2>/dev/null)" == "$profile" ]] \
+  && is_running kratos && is_running hydra && is_running mailsink \
+  && is_healthy kratos && is_healthy hydra && is_healthy mailsink && production_parts_up; then
+  echo "ory-up: already up, profile $profile (run folder $run_dir)"
   exit 0
 fi
 
@@ -65,13 +80,23 @@ done
 "$repo/tools/ory/build.sh" || fail "building the Ory servers failed (see the Go output above). Check that Go and gcc are installed and that the Go module proxy is reachable."
 [[ -x "$python" ]] || fail "no Python at $python: run 'make venv' first (or set PYTHON)."
 
-# WAL lets readers and a writer work side by side; without it parallel test
-# traffic makes Hydra answer 500 "database is locked".
-sqlite_options="_fk=true&mode=rwc&_journal_mode=WAL&_busy_timeout=10000"
-kratos_dsn="sqlite://$run_dir/kratos.sqlite?$sqlite_options"
-hydra_dsn="sqlite://$run_dir/hydra.sqlite?$sqlite_options"
+if [[ $profile == production ]]; then
+  # PostgreSQL for Kratos, Hydra and Django; Redis for Django's cache.
+  "$repo/tools/production/postgres.sh" up || fail "PostgreSQL could not be started (see above)."
+  "$repo/tools/production/redis.sh" up || fail "Redis could not be started (see above)."
+  # Pool sizes: tools/production/env.sh says why.
+  kratos_dsn="$KRATOS_DSN"
+  hydra_dsn="$HYDRA_DSN"
+else
+  # WAL lets readers and a writer work side by side; without it parallel test
+  # traffic makes Hydra answer 500 "database is locked". Ory on SQLite stays
+  # one-person development: nothing makes it survive a rush (PRODUCTION_NOTES).
+  sqlite_options="_fk=true&mode=rwc&_journal_mode=WAL&_busy_timeout=10000"
+  kratos_dsn="sqlite://$run_dir/kratos.sqlite?$sqlite_options"
+  hydra_dsn="sqlite://$run_dir/hydra.sqlite?$sqlite_options"
+fi
 
-echo "ory-up: migrating databases in $run_dir"
+echo "ory-up: migrating Kratos's and Hydra's databases (profile $profile)"
 (cd "$config_dir" && DSN="$kratos_dsn" "$bin_dir/kratos" migrate sql -e --yes -c kratos.yml >"$run_dir/kratos-migrate.log" 2>&1) \
   || fail "Kratos migrations failed." "$run_dir/kratos-migrate.log"
 (cd "$config_dir" && DSN="$hydra_dsn" "$bin_dir/hydra" migrate sql up -e --yes >"$run_dir/hydra-migrate.log" 2>&1) \
@@ -105,4 +130,5 @@ while ((${#pending[@]})); do
   fi
   sleep 0.2
 done
-echo "ory-up: ready in $(($(date +%s) - started))s — Kratos 4433/4434, Hydra 4444/4445, SMTP sink 1025"
+echo "$profile" >"$run_dir/profile"
+echo "ory-up: ready in $(($(date +%s) - started))s, profile $profile — Kratos 4433/4434, Hydra 4444/4445, SMTP sink 1025"

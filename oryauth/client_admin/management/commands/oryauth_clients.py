@@ -7,10 +7,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from oryauth.client_admin.forms import OAuth2ClientForm
+from oryauth.client_admin.records import record_client, sync_client_records
 from oryauth.conf import oryauth_settings
 from oryauth.errors import OryError
-from oryauth.client_admin.records import record_client, sync_client_records
-from oryauth.hydra_clients import ensure_client, list_clients, site_client_definition
+from oryauth.hydra_clients import ensure_site_client, list_clients
 
 
 class Command(BaseCommand):
@@ -25,7 +25,8 @@ class Command(BaseCommand):
         listing.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
         actions.add_parser(
             "ensure-site-client",
-            help="Create this site's client from ORYAUTH['CLIENT_*'], or update it to match (safe to repeat).",
+            help="Create this site's client from ORYAUTH['CLIENT_*'], or add what it lacks (URIs, scopes, grants; "
+            "auth method and secret set), keeping every other field staff set (safe to repeat).",
         )
         actions.add_parser(
             "import",
@@ -85,9 +86,15 @@ class Command(BaseCommand):
             missing.append("CLIENT_SECRET")
         if missing:
             raise CommandError(f"Set ORYAUTH[{', '.join(repr(m) for m in missing)}] first.")
-        client, created = ensure_client(site_client_definition(conf))
-        verb = "Created" if created else "Updated"
-        self.stdout.write(self.style.SUCCESS(f"{verb} OAuth2 client {client.client_id!r} ({client.client_name})"))
+        ensured = ensure_site_client(conf)
+        client = ensured.client
+        named = f"OAuth2 client {client.client_id!r} ({client.client_name})"
+        if ensured.created:
+            self.stdout.write(self.style.SUCCESS(f"Created {named}"))
+        elif ensured.changed:
+            self.stdout.write(self.style.SUCCESS(f"Updated {named}: {', '.join(ensured.changed)}; every other field kept"))
+        else:
+            self.stdout.write(self.style.SUCCESS(f"{named} already serves this site; nothing changed"))
         self.stdout.write(f"  redirect URIs: {', '.join(client.redirect_uris or [])}")
         self.stdout.write(f"  token endpoint auth method: {client.token_endpoint_auth_method}")
 

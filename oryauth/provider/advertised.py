@@ -1,0 +1,39 @@
+"""What Hydra's discovery document should advertise, from the scope -> claim
+mappings staff edit: `scopes_supported` and `claims_supported`.
+
+Strict relying parties read those lists, and Hydra takes them from its own
+configuration (`webfinger.oidc_discovery.supported_scope` and
+`.supported_claims`), which oryauth cannot change at run time. So the doctor
+compares what Hydra advertises with what the mappings grant and prints the
+exact YAML to put in Hydra's config; `deploy/ory/hydra.yml` carries the lists
+for the seeded mappings.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import ScopeClaim
+
+# What Hydra always advertises, whatever its configuration says.
+HYDRA_BUILTIN_SCOPES = ("offline_access", "offline", "openid")
+HYDRA_BUILTIN_CLAIMS = ("sub",)
+
+
+@dataclass(frozen=True)
+class AdvertisedLists:
+    scopes: tuple[str, ...]
+    claims: tuple[str, ...]
+
+    def hydra_yaml(self) -> str:
+        """The part of hydra.yml that makes Hydra advertise exactly these lists."""
+        scopes = "\n".join(f"      - {scope}" for scope in self.scopes if scope not in HYDRA_BUILTIN_SCOPES)
+        claims = "\n".join(f"      - {claim}" for claim in self.claims if claim not in HYDRA_BUILTIN_CLAIMS)
+        return f"webfinger:\n  oidc_discovery:\n    supported_scope:\n{scopes}\n    supported_claims:\n{claims}\n"
+
+
+def granted_by_mappings() -> AdvertisedLists:
+    """The scopes and claims the enabled mappings grant, plus Hydra's own."""
+    rows = ScopeClaim.objects.filter(enabled=True).order_by("scope", "claim")
+    scopes = dict.fromkeys([*HYDRA_BUILTIN_SCOPES, *(row.scope for row in rows)])
+    claims = dict.fromkeys([*HYDRA_BUILTIN_CLAIMS, *(row.claim for row in rows)])
+    return AdvertisedLists(tuple(scopes), tuple(claims))
