@@ -39,7 +39,7 @@ def test_a_sign_in_that_fails_while_storing_the_tokens_leaves_no_user_link_or_se
     monkeypatch.setattr(RelyingPartyTokens.objects, "create", storage_fails)
     _, response = sign_in(browser, requests.Session(), portal)
 
-    assert response.status_code == 500  # a database failure is the site's own fault, and still loses nothing
+    assert response.status_code == 503  # the site's "database unavailable" page; and nothing is half-made
     assert row_counts() == before
     assert not IdentityLink.objects.filter(subject=portal.subject).exists()
     assert "_auth_user_id" not in browser.session
