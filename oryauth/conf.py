@@ -80,6 +80,12 @@ class OryAuthSettings:
     # Dotted path of the class that creates and updates Django users from
     # identities (subclass oryauth.identities.UserProvisioner).
     USER_PROVISIONER: str = "oryauth.identities.UserProvisioner"
+    # Link an identity seen for the first time to the existing Django user
+    # with the same email address, when the provider says the address is
+    # *verified* (never for an unverified one) and exactly one user has it.
+    # Off by default: it trusts the provider's address verification with
+    # accounts that existed before single sign-on.
+    LINK_USERS_BY_VERIFIED_EMAIL: bool = False
 
     # --- This site as an OAuth2 client of Hydra (relying party) ---
     # The client id and secret Hydra issued (or that `manage.py oryauth_clients
@@ -111,6 +117,12 @@ class OryAuthSettings:
     CLIENT_PENDING_LOGIN_TTL: int = 600
     # Refresh the access token when it expires within this many seconds.
     CLIENT_REFRESH_MARGIN: int = 60
+    # Fernet keys encrypting the stored access, refresh and ID tokens, newest
+    # first (the first encrypts, all decrypt: rotate by adding a key in front,
+    # `manage.py oryauth_clear_tokens --reencrypt`, then removing the old one).
+    # Empty derives a key from SECRET_KEY (and SECRET_KEY_FALLBACKS); W024
+    # warns in production. Make one with `Fernet.generate_key()`.
+    CLIENT_TOKEN_ENCRYPTION_KEYS: tuple[str, ...] = ()
 
     # --- This site as Hydra's login / consent / logout provider (the portal) ---
     # Ask Hydra to remember a login (its own cookie) so the next authorization
@@ -210,6 +222,7 @@ LIST_SETTINGS = {
     "PROVIDER_TRUSTED_CLIENT_IDS",
     "ACCESS_TOKEN_AUDIENCE",
     "REDIRECT_ALLOWED_HOSTS",
+    "CLIENT_TOKEN_ENCRYPTION_KEYS",
 }
 
 

@@ -62,10 +62,10 @@ class IdentityClaims:
         return cls(
             issuer=str(claims["iss"]),
             subject=str(claims["sub"]),
-            email=str(claims.get("email") or ""),
+            email=_text(claims.get("email")),
             email_verified=_is_true(claims.get("email_verified")),
-            given_name=str(claims.get("given_name") or ""),
-            family_name=str(claims.get("family_name") or ""),
+            given_name=_text(claims.get("given_name")),
+            family_name=_text(claims.get("family_name")),
         )
 
 
@@ -79,6 +79,12 @@ def address_is_verified(identity: Identity, address: Any) -> bool:
     )
 
 
+def _text(value: Any) -> str:
+    """A string claim, or "" when a provider sent another type: str() of a
+    list would become someone's email or name."""
+    return value if isinstance(value, str) else ""
+
+
 def _is_true(value: Any) -> bool:
     """A boolean claim; some providers send "true"/"false" strings, and
     `bool("false")` would call an unverified address verified."""
@@ -88,8 +94,10 @@ def _is_true(value: Any) -> bool:
 class UserProvisioner:
     """How a Django user is made from, and kept in line with, an identity.
 
-    Override any method; the defaults use the email as username when it is
-    free, and copy email and names onto the user.
+    Override any method. The defaults name the user after the identity's
+    stable subject and copy the email and names onto the user. An address is never a username:
+    whoever registers first with someone else's unverified address must not
+    take that address as an account name.
     """
 
     def check(self, claims: IdentityClaims) -> None:
@@ -97,10 +105,11 @@ class UserProvisioner:
 
     def username_for(self, claims: IdentityClaims) -> str:
         User = get_user_model()
-        wanted = (claims.email or claims.subject)[:150]
+        wanted = claims.subject[:150]
         if not User._default_manager.filter(**{User.USERNAME_FIELD: wanted}).exists():
             return wanted
-        # Taken by someone else: keep it readable, make it unique per identity.
+        # The same subject at another issuer (or a local user of that name):
+        # make it unique per identity, the same way every time.
         suffix = hashlib.sha256(f"{claims.issuer}|{claims.subject}".encode()).hexdigest()[:8]
         return f"{wanted[:141]}-{suffix}"
 
@@ -110,8 +119,24 @@ class UserProvisioner:
         # a one is left out rather than cut to someone else's address (and a
         # database that enforces the length would fail every sign-in).
         email_length = get_user_model()._meta.get_field("email").max_length or len(claims.email)
+        # The address is copied whether verified or not (it is the person's
+        # contact detail); it is never used to name, link or match accounts.
         email = claims.email if len(claims.email) <= email_length else ""
         return {"email": email, "first_name": claims.given_name[:150], "last_name": claims.family_name[:150]}
+
+    def user_to_link_by_email(self, claims: IdentityClaims) -> AbstractBaseUser | None:
+        """The existing user a new identity is linked to instead of creating
+        one: with LINK_USERS_BY_VERIFIED_EMAIL on, the one user whose email is
+        the identity's *verified* address and who has no other identity at
+        this issuer. None otherwise (never for an unverified address)."""
+        if not (oryauth_settings().LINK_USERS_BY_VERIFIED_EMAIL and claims.email_verified and claims.email.strip()):
+            return None
+        User = get_user_model()
+        candidates = list(
+            User._default_manager.filter(email__iexact=claims.email.strip()).exclude(ory_identities__issuer=claims.issuer)[:2]
+        )
+        # Two accounts with one address: which one is meant cannot be told.
+        return candidates[0] if len(candidates) == 1 else None
 
     def create_user(self, claims: IdentityClaims) -> AbstractBaseUser:
         User = get_user_model()
@@ -144,13 +169,15 @@ def provision_user(claims: IdentityClaims) -> AbstractBaseUser:
     if link is None:
         try:
             with transaction.atomic():
-                user = provisioner.create_user(claims)
+                user = provisioner.user_to_link_by_email(claims) or provisioner.create_user(claims)
                 IdentityLink.objects.create(user=user, issuer=claims.issuer, subject=claims.subject)
-            return user
         except IntegrityError:
             # A parallel request linked the same identity first: use its user.
             link = IdentityLink.objects.select_related("user").filter(issuer=claims.issuer, subject=claims.subject).first()
             if link is None:
                 raise
+        else:
+            provisioner.update_user(user, claims)
+            return user
     provisioner.update_user(link.user, claims)
     return link.user

@@ -1,5 +1,5 @@
-"""System checks of the relying party (`oryauth.client`): ids E010-E014,
-E021-E023, W022, W023."""
+"""System checks of the relying party (`oryauth.client`): ids E010-E015,
+E021-E023, W022-W024."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,10 +7,11 @@ from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
+from cryptography.fernet import Fernet
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from ..checks import LOOPBACK, effective_urls, list_setting, origin, url_problem
-from ..conf import OryAuthSettings, oryauth_settings, raw_settings
+from ..conf import OryAuthSettings, as_tuple, oryauth_settings, raw_settings
 from .idtoken import ASYMMETRIC_ALGORITHMS
 from .tokens import AUTH_METHODS
 
@@ -70,6 +71,43 @@ def check_relying_party_settings(app_configs: Any = None, **kwargs: Any) -> list
         if problem:
             messages.append(Error(f"ORYAUTH['{name}'] = {value!r} {problem}.", id="oryauth.E014"))
     return messages
+
+
+@register(Tags.security, "oryauth")
+def check_token_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E015: a CLIENT_TOKEN_ENCRYPTION_KEYS entry that is not a Fernet key
+    (every sign-in would fail to store its tokens). W024: no keys of its own
+    in production, so tokens are encrypted with a key derived from SECRET_KEY:
+    rotating SECRET_KEY without SECRET_KEY_FALLBACKS makes them unreadable,
+    and whoever learns SECRET_KEY can read them."""
+    given = raw_settings().get("CLIENT_TOKEN_ENCRYPTION_KEYS")
+    keys = as_tuple(given) if isinstance(given, (str, list, tuple)) else ()
+    broken = []
+    for index, key in enumerate(keys):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            broken.append(index)
+    if broken:
+        return [
+            Error(
+                f"ORYAUTH['CLIENT_TOKEN_ENCRYPTION_KEYS'] entries {broken} are not Fernet keys.",
+                hint="Each must be 32 url-safe base64-encoded bytes: make one with "
+                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`.",
+                id="oryauth.E015",
+            )
+        ]
+    if not keys and not settings.DEBUG:
+        return [
+            Warning(
+                "Relying-party tokens are encrypted with a key derived from SECRET_KEY "
+                "(ORYAUTH['CLIENT_TOKEN_ENCRYPTION_KEYS'] is empty) while DEBUG is off.",
+                hint="Set CLIENT_TOKEN_ENCRYPTION_KEYS to keys of their own (newest first) so they rotate "
+                "independently of SECRET_KEY; stored tokens stay readable as long as their key is listed.",
+                id="oryauth.W024",
+            )
+        ]
+    return []
 
 
 @register(Tags.security, "oryauth")

@@ -6,6 +6,8 @@ an internal address when Hydra sits behind a proxy.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,20 +36,19 @@ class ProviderMetadata:
 
     @classmethod
     def from_document(cls, document: Any) -> ProviderMetadata:
+        """Read the discovery document; `OryProtocolError` when a required
+        endpoint is missing or any endpoint is not an http(s) URL (a broken
+        or hostile document must not reach `urlsplit` or the browser)."""
         if not isinstance(document, dict):
             raise OryProtocolError(ory.HYDRA_PUBLIC, f"{ory.DISCOVERY_PATH} is not a JSON object")
         missing = [key for key in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri") if not document.get(key)]
         if missing:
             raise OryProtocolError(ory.HYDRA_PUBLIC, f"{ory.DISCOVERY_PATH} lacks {', '.join(missing)}")
-        return cls(
-            issuer=str(document["issuer"]),
-            authorization_endpoint=str(document["authorization_endpoint"]),
-            token_endpoint=str(document["token_endpoint"]),
-            jwks_uri=str(document["jwks_uri"]),
-            userinfo_endpoint=str(document.get("userinfo_endpoint") or ""),
-            end_session_endpoint=str(document.get("end_session_endpoint") or ""),
-            revocation_endpoint=str(document.get("revocation_endpoint") or ""),
-        )
+        fields = {name: document.get(name) or "" for name in _ENDPOINT_FIELDS}
+        unusable = sorted(name for name, value in fields.items() if value and not _is_http_url(value))
+        if unusable:
+            raise OryProtocolError(ory.HYDRA_PUBLIC, f"{ory.DISCOVERY_PATH} has unusable {', '.join(unusable)}")
+        return cls(**fields)
 
     def server_path(self, endpoint: str) -> str:
         """The path to call on HYDRA_PUBLIC_URL for an announced endpoint
@@ -57,6 +58,36 @@ class ProviderMetadata:
             return endpoint[len(issuer):]
         parts = urlsplit(endpoint)
         return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+_ENDPOINT_FIELDS = (
+    "issuer", "authorization_endpoint", "token_endpoint", "jwks_uri",
+    "userinfo_endpoint", "end_session_endpoint", "revocation_endpoint",
+)
+
+
+def _is_http_url(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) > 2048:
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:  # "http://[::1", "http://host:port"
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+@contextmanager
+def reading_hydra_answer(what: str) -> Iterator[None]:
+    """Around every call that decodes an answer of Hydra's public API: JSON
+    nested deeper than Python's recursion limit (a hostile 10 MB of "[")
+    makes the decoder raise RecursionError, which oryauth.ory does not map
+    to a typed error (yet); here it becomes OryProtocolError like any other
+    unreadable answer, never a 500."""
+    try:
+        yield
+    except RecursionError:
+        raise OryProtocolError(ory.HYDRA_PUBLIC, f"{what} is nested too deeply to read") from None
 
 
 def cache_key(name: str) -> str:
@@ -75,7 +106,8 @@ def provider_metadata() -> ProviderMetadata:
     key = cache_key("discovery")
     document = cache.get(key)
     if document is None:
-        document = ory.get_json(ory.HYDRA_PUBLIC, ory.DISCOVERY_PATH)
+        with reading_hydra_answer("the discovery document"):
+            document = ory.get_json(ory.HYDRA_PUBLIC, ory.DISCOVERY_PATH)
         metadata = ProviderMetadata.from_document(document)
         if metadata.issuer != conf.hydra_issuer:
             raise OryProtocolError(
@@ -94,7 +126,8 @@ def signing_keys(*, refresh: bool = False) -> list[dict[str, Any]]:
     jwks = None if refresh else cache.get(key)
     if jwks is None:
         metadata = provider_metadata()
-        jwks = ory.get_json(ory.HYDRA_PUBLIC, metadata.server_path(metadata.jwks_uri))
+        with reading_hydra_answer("the JWKS"):
+            jwks = ory.get_json(ory.HYDRA_PUBLIC, metadata.server_path(metadata.jwks_uri))
         if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
             raise OryProtocolError(ory.HYDRA_PUBLIC, "the JWKS has no 'keys' list")
         cache.set(key, jwks, oryauth_settings().DISCOVERY_CACHE_TTL)

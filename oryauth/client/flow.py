@@ -5,6 +5,7 @@ access token for the signed-in user, and how to sign out everywhere.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -14,14 +15,15 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import login, logout
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import caches
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from .. import ory
 from ..conf import oryauth_settings
-from ..errors import OryError, OryUnavailable
+from ..errors import OryError, OryProtocolError, OryRejected, OryUnavailable
 from ..identities import IdentityClaims, provision_user
 from .discovery import provider_metadata
 from .idtoken import IdTokenInvalid, verify_id_token
@@ -65,7 +67,8 @@ def passthrough_parameters(query: Mapping[str, str]) -> dict[str, str]:
     prompt = query.get("prompt", "")
     if prompt and set(prompt.split()) <= _PROMPT_VALUES:
         kept["prompt"] = prompt
-    if query.get("max_age", "").isdigit():
+    # ASCII digits, at most ten: int() of "²" or of a 5000-digit string raises.
+    if re.fullmatch(r"[0-9]{1,10}", query.get("max_age", "")):
         kept["max_age"] = query["max_age"]
     for name in ("login_hint", "acr_values"):
         value = query.get(name, "")
@@ -78,26 +81,46 @@ def complete_login(request: HttpRequest, pending: PendingLogin, code: str) -> Ab
     """Exchange the code, verify the ID token, provision and log in the user,
     keep the tokens server-side.
 
+    All or nothing: every answer from Hydra is read and checked before the
+    first row is written, and the user, identity link, token row and login
+    are then made in one transaction, so a sign-in that fails anywhere leaves
+    no user, link, token row or signed-in session behind.
+
     Raises `TokenEndpointError`, `IdTokenInvalid`, `LoginRejected` or an
     `OryError`; nothing is logged in when any of them is raised.
     """
     response = exchange_code(code, code_verifier=pending.code_verifier)
     if not response.id_token:
         raise IdTokenInvalid("missing_id_token", "Hydra sent no ID token: is 'openid' in ORYAUTH['CLIENT_SCOPES']?")
-    claims = verify_id_token(response.id_token, nonce=pending.nonce, access_token=response.access_token)
+    claims = verify_id_token(
+        response.id_token, nonce=pending.nonce, access_token=response.access_token, max_age=pending.max_age
+    )
     if oryauth_settings().CLIENT_FETCH_USERINFO:
         claims = _with_userinfo(claims, response.access_token)
-    user = provision_user(IdentityClaims.from_id_token(claims))
+    identity = IdentityClaims.from_id_token(claims)
+    token_fields = _token_fields(response)
     replaced = request.session.get(TOKENS_SESSION_KEY)
-    # login() rotates the session key: a session fixed before sign-in is useless after.
-    login(request, user, backend=_authentication_backend())
-    tokens = RelyingPartyTokens.objects.create(
-        user=user, issuer=str(claims["iss"]), subject=str(claims["sub"]), **_token_fields(response)
-    )
-    request.session[TOKENS_SESSION_KEY] = tokens.pk
-    if replaced is not None:
-        # Signed in again in the same browser: the earlier tokens belong to no session any more.
-        RelyingPartyTokens.objects.filter(pk=replaced).delete()
+    logged_in = False
+    try:
+        with transaction.atomic():
+            user = provision_user(identity)
+            tokens = RelyingPartyTokens.objects.create(
+                user=user, issuer=identity.issuer, subject=identity.subject, **token_fields
+            )
+            if replaced is not None:
+                # Signed in again in the same browser: the earlier tokens belong to no session any more.
+                RelyingPartyTokens.objects.filter(pk=replaced).delete()
+            # Last: login() rotates the session key (a session fixed before
+            # sign-in is useless after) and, with database sessions, writes it.
+            login(request, user, backend=_authentication_backend())
+            logged_in = True
+            request.session[TOKENS_SESSION_KEY] = tokens.pk
+    except BaseException:
+        if logged_in:
+            # The rows were rolled back: the session must not name their user.
+            request.session.flush()
+            request.user = AnonymousUser()
+        raise
     return user
 
 
@@ -138,7 +161,13 @@ def stored_tokens(request: HttpRequest) -> RelyingPartyTokens | None:
     token_id = request.session.get(TOKENS_SESSION_KEY)
     if token_id is None or not request.user.is_authenticated:
         return None
-    return RelyingPartyTokens.objects.filter(pk=token_id, user_id=request.user.pk).first()
+    tokens = RelyingPartyTokens.objects.filter(pk=token_id, user_id=request.user.pk).first()
+    if tokens is not None and not tokens.access_token:
+        # No configured key decrypts it (see encryption.py): useless, and
+        # better gone than retried on every request.
+        tokens.delete()
+        return None
+    return tokens
 
 
 def access_token_for(request: HttpRequest) -> str | None:
@@ -200,6 +229,11 @@ def refresh_stored_tokens(token_id: int) -> RelyingPartyTokens:
         except (TokenEndpointError, IdTokenInvalid) as exc:
             tokens.delete()
             raise TokenRefreshFailed(str(exc)) from None
+        except (OryProtocolError, OryRejected) as exc:
+            # Discovery or the JWKS answered nonsense: Hydra is not working
+            # right now, which callers handle as documented (the user stays
+            # signed in, the tokens are kept, the next request tries again).
+            raise OryUnavailable(ory.HYDRA_PUBLIC, str(exc)) from None
         for field, value in _token_fields(response).items():
             setattr(tokens, field, value)
         tokens.refreshed_at = timezone.now()
@@ -223,11 +257,20 @@ def sign_out(request: HttpRequest) -> str:
     if tokens is not None:
         _revoke_quietly(tokens)
         tokens.delete()
+    if request.user.is_authenticated:
+        # Tidy up while here: this person's rows nothing can use any more.
+        RelyingPartyTokens.objects.filter(user_id=request.user.pk).expired().delete()
     logout(request)
     after_logout = conf.CLIENT_POST_LOGOUT_REDIRECT_URI or conf.CLIENT_DEFAULT_NEXT
     if not id_token:
         return after_logout
-    metadata = provider_metadata()
+    try:
+        metadata = provider_metadata()
+    except OryError as exc:
+        # Signed out here already; without a usable discovery document the
+        # sign-out at Hydra cannot be started, which is no reason for an error page.
+        logger.warning("Signed out locally; Hydra's end-session endpoint is unknown: %s", exc)
+        return after_logout
     if not metadata.end_session_endpoint:
         return after_logout
     # Kept in the new (anonymous) session: the post-logout page checks that

@@ -46,20 +46,22 @@ def verify_id_token(
     nonce: str | None,
     access_token: str | None = None,
     expected_subject: str | None = None,
+    max_age: int | None = None,
 ) -> dict[str, Any]:
     """The verified claims of `token`, or `IdTokenInvalid`.
 
     `nonce` is the one stored when the sign-in started (None only for ID tokens
     from a refresh, which carry none to compare); `access_token` is checked
     against `at_hash` when the token has one; `expected_subject` pins `sub`
-    (a refreshed ID token must name the same person).
+    (a refreshed ID token must name the same person); `max_age` is the one
+    the authorization request asked for (then `auth_time` must be recent).
     """
     header = _unverified_header(token)
     algorithm = _allowed_algorithm(header)
     key = _verification_key(header.get("kid"), algorithm)
     try:
         payload = jws.verify(token, key, algorithms=[algorithm])
-    except JOSEError:
+    except (JOSEError, ValueError, TypeError):
         raise IdTokenInvalid("bad_signature", "the signature does not match Hydra's key") from None
     try:
         claims = json.loads(payload)
@@ -67,7 +69,9 @@ def verify_id_token(
         claims = None
     if not isinstance(claims, dict):
         raise IdTokenInvalid("malformed", "the payload is not a JSON object")
-    check_claims(claims, nonce=nonce, access_token=access_token, algorithm=algorithm, expected_subject=expected_subject)
+    check_claims(
+        claims, nonce=nonce, access_token=access_token, algorithm=algorithm, expected_subject=expected_subject, max_age=max_age
+    )
     return claims
 
 
@@ -107,8 +111,11 @@ def _verification_key(kid: Any, algorithm: str) -> Any:
         raise IdTokenInvalid("unknown_key", f"Hydra's JWKS has no key {kid!r} for {algorithm}")
     try:
         return jwk.construct(found, algorithm)
-    except JOSEError:
-        raise IdTokenInvalid("unknown_key", f"key {kid!r} in Hydra's JWKS cannot be used for {algorithm}") from None
+    except (JOSEError, ValueError, TypeError, KeyError, AttributeError):
+        # A key with the right kid but malformed parameters (bad base64, a
+        # number where a string belongs) makes jwk.construct raise more than
+        # JOSEError: a broken or hostile JWKS is a refusal, not a crash.
+        raise IdTokenInvalid("unusable_key", f"key {kid!r} in Hydra's JWKS is malformed or unusable for {algorithm}") from None
 
 
 def _matching_key(keys: list[dict[str, Any]], kid: Any, algorithm: str) -> dict[str, Any] | None:
@@ -130,14 +137,20 @@ def check_claims(
     access_token: str | None,
     algorithm: str,
     expected_subject: str | None = None,
+    max_age: int | None = None,
 ) -> None:
     """The OpenID Connect Core 3.1.3.7 checks on already signature-checked claims."""
     conf = oryauth_settings()
     now = time.time()
     leeway = conf.CLIENT_CLOCK_LEEWAY
 
-    if not claims.get("sub"):
+    subject = claims.get("sub")
+    if not subject:
         raise IdTokenInvalid("missing_claim", "the token has no 'sub'")
+    # A string that fits IdentityLink.subject: a longer one fails the insert
+    # on databases that enforce the length, a number or object is no subject.
+    if not isinstance(subject, str) or len(subject) > 255:
+        raise IdTokenInvalid("bad_subject", "'sub' is not a string of at most 255 characters")
     if expected_subject is not None and claims["sub"] != expected_subject:
         raise IdTokenInvalid("wrong_subject", "the token names another person than the current sign-in")
 
@@ -153,12 +166,15 @@ def check_claims(
         raise IdTokenInvalid("wrong_azp", f"authorized party {claims.get('azp')!r} is not this site's client")
 
     expires, issued = claims.get("exp"), claims.get("iat")
-    if not _is_number(expires) or not _is_number(issued):
-        raise IdTokenInvalid("missing_claim", "the token lacks a numeric 'exp' or 'iat'")
+    if not _is_timestamp(expires) or not _is_timestamp(issued):
+        raise IdTokenInvalid("missing_claim", "the token lacks a usable 'exp' or 'iat' (a finite timestamp before year 10000)")
     if now > expires + leeway:
         raise IdTokenInvalid("expired", f"expired {int(now - expires)} seconds ago")
     if issued > now + leeway:
         raise IdTokenInvalid("issued_in_future", f"issued {int(issued - now)} seconds in the future (clock skew?)")
+
+    if max_age is not None:
+        check_auth_time(claims.get("auth_time"), max_age=max_age, now=now, leeway=leeway)
 
     # Bytes: compare_digest raises TypeError on non-ASCII str, and the nonce
     # claim echoes whatever the authorization request carried.
@@ -170,6 +186,20 @@ def check_claims(
             raise IdTokenInvalid("bad_at_hash", "'at_hash' does not match the access token")
 
 
+def check_auth_time(auth_time: Any, *, max_age: int, now: float, leeway: int) -> None:
+    """OpenID Connect Core 3.1.2.1 / 3.1.3.7 point 13: when the sign-in asked
+    for `max_age`, the provider must say when the person last authenticated,
+    and that must be no longer ago than max_age (with the clock leeway)."""
+    if not _is_timestamp(auth_time):
+        raise IdTokenInvalid("missing_auth_time", "max_age was asked for but the token has no usable 'auth_time'")
+    if auth_time > now + leeway:
+        raise IdTokenInvalid("auth_time_in_future", f"'auth_time' is {int(auth_time - now)} seconds in the future (clock skew?)")
+    if now - auth_time > max_age + leeway:
+        raise IdTokenInvalid(
+            "auth_too_old", f"the person authenticated {int(now - auth_time)} seconds ago, more than the max_age of {max_age}"
+        )
+
+
 def access_token_hash(access_token: str, algorithm: str) -> str:
     """`at_hash`: the left half of the access token's hash with the hash
     function of the signature algorithm, base64url without padding."""
@@ -177,5 +207,11 @@ def access_token_hash(access_token: str, algorithm: str) -> str:
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+# 9999-12-31: a larger "timestamp" is nonsense, and 10**400 would overflow
+# the float arithmetic of the checks.
+_LATEST_TIMESTAMP = 253402300799
+
+
+def _is_timestamp(value: Any) -> bool:
+    """A finite number of seconds since the epoch (NaN and inf fail both bounds)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= _LATEST_TIMESTAMP

@@ -30,6 +30,9 @@ class PendingLogin:
     code_verifier: str  # empty when PKCE is off
     next_url: str
     started_at: float
+    # The `max_age` the authorization request carried: the ID token's
+    # `auth_time` is checked against it (None when none was asked).
+    max_age: int | None = None
 
     @property
     def code_challenge(self) -> str:
@@ -38,7 +41,7 @@ class PendingLogin:
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def begin_login(request: HttpRequest, next_url: str) -> PendingLogin:
+def begin_login(request: HttpRequest, next_url: str, *, max_age: int | None = None) -> PendingLogin:
     """Create and remember a new pending sign-in for this browser."""
     conf = oryauth_settings()
     pending = PendingLogin(
@@ -48,6 +51,7 @@ def begin_login(request: HttpRequest, next_url: str) -> PendingLogin:
         code_verifier=secrets.token_urlsafe(64) if conf.CLIENT_USE_PKCE else "",
         next_url=next_url,
         started_at=time.time(),
+        max_age=max_age,
     )
     stored = _fresh_pending(request)
     stored[pending.state] = asdict(pending)

@@ -18,11 +18,24 @@ from urllib.parse import quote_plus
 from .. import ory
 from ..conf import OryAuthSettings, oryauth_settings
 from ..errors import OryProtocolError, OryRejected
-from .discovery import provider_metadata
+from .discovery import provider_metadata, reading_hydra_answer
 
 logger = logging.getLogger(__name__)
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+
+
+# A provider's `expires_in` is clamped to this (one year): longer lifetimes are
+# no more useful to a relying party, and a huge value (10**30) would overflow
+# the datetime arithmetic of `expires_at`.
+MAX_EXPIRES_IN = 365 * 24 * 3600
+# RFC 6749 5.1 lets the provider leave `expires_in` out; assume a short
+# lifetime so the token is refreshed soon rather than trusted for long.
+MISSING_EXPIRES_IN = 300
+# Hydra's tokens are well under 2 KB (a JWT access token with many claims a
+# few KB): a larger one is not a token this site will store or send.
+MAX_TOKEN_LENGTH = 16 * 1024
+_VSCHARS = re.compile(r"[\x20-\x7e]*")
 
 
 @dataclass(frozen=True)
@@ -38,19 +51,31 @@ class TokenResponse:
 
     @classmethod
     def from_json(cls, data: Any) -> TokenResponse:
-        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
-            raise OryProtocolError(ory.HYDRA_PUBLIC, "the token endpoint answered without an access_token")
-        try:
-            expires_in = int(data.get("expires_in") or 0)
-        except (TypeError, ValueError):
-            raise OryProtocolError(ory.HYDRA_PUBLIC, "the token endpoint sent a non-numeric expires_in") from None
+        """Read an answer whatever its shape; raises `TokenEndpointError`
+        ("invalid_token_response") when it cannot be used."""
+        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str) or not data["access_token"]:
+            raise _invalid_answer("it has no access_token")
+        text = {name: "" if data.get(name) is None else data[name] for name in ("token_type", "refresh_token", "id_token", "scope")}
+        wrong = sorted(name for name, value in text.items() if not isinstance(value, str))
+        if wrong:
+            raise _invalid_answer(f"{', '.join(wrong)} is not a string")
+        # RFC 6749 A.12/A.17: tokens are printable ASCII. Anything else (or a
+        # token larger than any real one) is refused before it is hashed for
+        # at_hash, sent in a header or stored.
+        unusable = sorted(
+            name for name, value in (("access_token", data["access_token"]), ("refresh_token", text["refresh_token"]),
+                                     ("id_token", text["id_token"]))
+            if len(value) > MAX_TOKEN_LENGTH or not _VSCHARS.fullmatch(value)
+        )
+        if unusable:
+            raise _invalid_answer(f"{', '.join(unusable)} is not printable ASCII of at most {MAX_TOKEN_LENGTH} characters")
         return cls(
             access_token=data["access_token"],
-            expires_in=expires_in,
-            token_type=str(data.get("token_type") or "bearer"),
-            refresh_token=str(data.get("refresh_token") or ""),
-            id_token=str(data.get("id_token") or ""),
-            scope=str(data.get("scope") or ""),
+            expires_in=_lifetime(data.get("expires_in")),
+            token_type=text["token_type"] or "bearer",
+            refresh_token=text["refresh_token"],
+            id_token=text["id_token"],
+            scope=text["scope"],
         )
 
     def __repr__(self) -> str:
@@ -69,6 +94,30 @@ class TokenEndpointError(Exception):
         self.misconfigured = misconfigured
         self.detail = detail
         super().__init__(f"{error}: {explanation}")
+
+
+def _lifetime(value: Any) -> int:
+    """`expires_in` as whole seconds in [0, MAX_EXPIRES_IN]. Numbers and digit
+    strings are accepted; anything else (negative, non-finite, bool, text)
+    is refused rather than guessed."""
+    if value is None:
+        return MISSING_EXPIRES_IN
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,12}", value):
+        value = int(value)  # ASCII digits only: int("²") and 5000-digit strings raise
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _invalid_answer("expires_in is not a number")
+    if value != value or value < 0 or value == float("inf"):  # NaN, negative, inf (JSON's 1e400)
+        raise _invalid_answer(f"expires_in is {value!r}")
+    return int(min(value, MAX_EXPIRES_IN))
+
+
+def _invalid_answer(problem: str) -> TokenEndpointError:
+    return TokenEndpointError(
+        "invalid_token_response",
+        "The sign-in service sent an answer this site cannot use, so nobody was signed in. Please try again.",
+        misconfigured=False,
+        detail=f"unusable token endpoint answer: {problem}",
+    )
 
 
 def client_credentials(form: dict[str, str], conf: OryAuthSettings | None = None) -> tuple[dict[str, str], dict[str, str]]:
@@ -91,11 +140,14 @@ def _token_request(form: dict[str, str]) -> TokenResponse:
     metadata = provider_metadata()
     form, headers = client_credentials(form)
     try:
-        answer = ory.call_oauth2_endpoint(
-            ory.HYDRA_PUBLIC, "POST", metadata.server_path(metadata.token_endpoint), form=form, headers=headers
-        )
+        with reading_hydra_answer("the token endpoint's answer"):
+            answer = ory.call_oauth2_endpoint(
+                ory.HYDRA_PUBLIC, "POST", metadata.server_path(metadata.token_endpoint), form=form, headers=headers
+            )
     except OryRejected as exc:
         raise explain_token_error(exc) from None
+    except OryProtocolError as exc:
+        raise _invalid_answer(exc.reason) from None  # not JSON: as unusable as a wrong field
     return TokenResponse.from_json(answer)
 
 
@@ -119,9 +171,10 @@ def revoke_token(token: str, *, hint: str) -> None:
     if not metadata.revocation_endpoint:
         return
     form, headers = client_credentials({"token": token, "token_type_hint": hint})
-    ory.call_oauth2_endpoint(
-        ory.HYDRA_PUBLIC, "POST", metadata.server_path(metadata.revocation_endpoint), form=form, headers=headers
-    )
+    with reading_hydra_answer("the revocation endpoint's answer"):
+        ory.call_oauth2_endpoint(
+            ory.HYDRA_PUBLIC, "POST", metadata.server_path(metadata.revocation_endpoint), form=form, headers=headers
+        )
 
 
 def fetch_userinfo(access_token: str) -> dict[str, Any]:
@@ -129,12 +182,13 @@ def fetch_userinfo(access_token: str) -> dict[str, Any]:
     metadata = provider_metadata()
     if not metadata.userinfo_endpoint:
         raise OryProtocolError(ory.HYDRA_PUBLIC, "the discovery document has no userinfo_endpoint")
-    answer = ory.call_oauth2_endpoint(
-        ory.HYDRA_PUBLIC,
-        "GET",
-        metadata.server_path(metadata.userinfo_endpoint),
-        headers={"Authorization": f"Bearer {access_token}"},
-    )
+    with reading_hydra_answer("the userinfo answer"):
+        answer = ory.call_oauth2_endpoint(
+            ory.HYDRA_PUBLIC,
+            "GET",
+            metadata.server_path(metadata.userinfo_endpoint),
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
     if not isinstance(answer, dict):
         raise OryProtocolError(ory.HYDRA_PUBLIC, "the userinfo endpoint did not answer a JSON object")
     return answer

@@ -15,12 +15,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ..conf import oryauth_settings
-from ..errors import OryUnavailable
+from ..errors import OryProtocolError, OryRejected, OryUnavailable
 from ..identities import LoginRejected
 from ..redirects import safe_next_url
 from ..resolution import forget_credentials_of
 from ..responses import problem_page
-from .flow import authorization_url, complete_login, finish_sign_out, sign_out
+from .flow import authorization_url, complete_login, finish_sign_out, passthrough_parameters, sign_out
 from .idtoken import IdTokenInvalid
 from .state import PendingLogin, begin_login, restore_pending_login, take_pending_login
 from .tokens import TokenEndpointError
@@ -39,8 +39,22 @@ def start_url(next_url: str | None = None) -> str:
 def start_login(request: HttpRequest) -> HttpResponse:
     """Send the browser to Hydra to sign in; `?next=` says where to come back
     to (ignored unless it is on this site)."""
-    pending = begin_login(request, safe_next_url(request, request.GET.get("next")))
-    return HttpResponseRedirect(authorization_url(pending, request.GET))
+    extra = passthrough_parameters(request.GET)
+    max_age = int(extra["max_age"]) if "max_age" in extra else None
+    pending = begin_login(request, safe_next_url(request, request.GET.get("next")), max_age=max_age)
+    try:
+        return HttpResponseRedirect(authorization_url(pending, extra))
+    except OryProtocolError as exc:
+        # Hydra's discovery document is unusable: for the person this is the
+        # sign-in service being down (503 with a retry), the log says why.
+        logger.error("Cannot start a sign-in: %s", exc)
+        return problem_page(
+            request,
+            status=503,
+            title=_("Signing in is not possible right now"),
+            message=_("The sign-in service is not working properly. Please try again later."),
+            retry_url=start_url(pending.next_url),
+        )
 
 
 @never_cache
@@ -88,6 +102,17 @@ def callback(request: HttpRequest) -> HttpResponse:
             title=_("Sign-in could not be verified"),
             message=_("The sign-in service's answer failed a security check, so nobody was signed in."),
             detail=f"{exc.reason}: {exc.message}",
+            retry_url=start_url(pending.next_url),
+        )
+    except (OryProtocolError, OryRejected) as exc:
+        # Hydra answered discovery, the JWKS or userinfo with something
+        # unusable (or refused it): nobody was signed in, say so clearly.
+        logger.warning("Sign-in refused, unusable answer from the sign-in service: %s", exc)
+        return problem_page(
+            request,
+            status=400,
+            title=_("Sign-in could not be completed"),
+            message=_("The sign-in service sent an answer this site cannot use, so nobody was signed in. Please try again."),
             retry_url=start_url(pending.next_url),
         )
     except LoginRejected as exc:

@@ -57,7 +57,8 @@ def test_session_token_authenticates_the_person(client: Any) -> None:
     response = client.get("/caller", **bearer(api_session_token(identity)))
 
     assert response.status_code == 200
-    assert response.json() == {"user": identity.email, "client_id": None, "via": "session_token"}
+    # Usernames are the stable subject, never an address (no squatting).
+    assert response.json() == {"user": identity.id, "client_id": None, "via": "session_token"}
 
 
 def test_client_credentials_token_is_authenticated_but_not_a_person(client: Any) -> None:

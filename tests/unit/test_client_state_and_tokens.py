@@ -8,8 +8,10 @@ from urllib.parse import unquote_plus
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.cache import cache
 from django.test import RequestFactory
 
+from oryauth.client import discovery
 from oryauth.client import state as pending_logins
 from oryauth.client.flow import passthrough_parameters
 from oryauth.client.state import PendingLogin, begin_login, take_pending_login
@@ -141,3 +143,23 @@ def test_a_token_response_never_shows_its_tokens() -> None:
     response = TokenResponse.from_json({"access_token": "ory_at_SECRET", "refresh_token": "ory_rt_SECRET", "id_token": "eyJ.SECRET.x", "expires_in": 3599})
     assert "SECRET" not in repr(response)
     assert response.expires_in == 3599
+
+
+@pytest.mark.parametrize("max_age", ["²", "٣", "9" * 5000, "12345678901", " 5", "5 "], ids=repr)
+def test_a_max_age_that_int_cannot_read_or_that_is_absurd_is_dropped(max_age: str) -> None:
+    """str.isdigit() lets "²" and 5000 digits through, and the start view now
+    reads max_age with int() (for the auth_time check), which raises on them."""
+    assert "max_age" not in passthrough_parameters({"max_age": max_age})
+
+
+def test_the_start_view_remembers_max_age_with_the_pending_sign_in(client, settings) -> None:  # noqa: ANN001
+    settings.ORYAUTH = {**settings.ORYAUTH, "HYDRA_PUBLIC_URL": "http://127.0.0.1:9"}  # never reached: discovery is cached below
+    cache.set(discovery.cache_key("discovery"), {
+        "issuer": "http://127.0.0.1:9/", "authorization_endpoint": "http://127.0.0.1:9/oauth2/auth",
+        "token_endpoint": "http://127.0.0.1:9/oauth2/token", "jwks_uri": "http://127.0.0.1:9/jwks",
+    })
+    response = client.get("/auth/login", {"max_age": "60"})
+    assert response.status_code == 302 and "max_age=60" in response["Location"]
+    (record,) = client.session[pending_logins.SESSION_KEY].values()
+    assert record["max_age"] == 60
+    assert client.get("/auth/login", {"max_age": "²"}).status_code == 302

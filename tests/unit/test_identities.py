@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_first_sight_creates_a_user_linked_to_the_identity_without_a_usable_password() -> None:
     claims = IdentityClaimsFactory(email="ada@example.org")
     user = provision_user(claims)
-    assert user.username == "ada@example.org"
+    assert user.username == claims.subject
     assert (user.email, user.first_name, user.last_name) == ("ada@example.org", "Ada", "Lovelace")
     assert not user.has_usable_password()
     assert IdentityLink.objects.get(issuer=claims.issuer, subject=claims.subject).user == user
@@ -36,10 +36,48 @@ def test_second_sight_reuses_the_user_and_syncs_a_changed_profile() -> None:
 
 
 def test_a_taken_username_gets_a_stable_suffix_instead_of_taking_over_the_account() -> None:
-    existing = UserFactory(username="bob@example.org")
-    user = provision_user(IdentityClaimsFactory(email="bob@example.org"))
+    claims = IdentityClaimsFactory()
+    existing = UserFactory(username=claims.subject)
+    user = provision_user(claims)
     assert user.pk != existing.pk
-    assert user.username.startswith("bob@example.org-")
+    assert user.username.startswith(f"{claims.subject}-")
+
+
+@pytest.mark.parametrize("verified", [True, False])
+def test_the_username_comes_from_the_subject_never_from_the_email(verified: bool) -> None:
+    """Before: the first to sign up with victim@example.org took it as a username, unverified."""
+    claims = IdentityClaimsFactory(email="victim@example.org", email_verified=verified)
+    user = provision_user(claims)
+    assert user.username == claims.subject
+    assert not get_user_model().objects.filter(username__icontains="victim").exists()
+
+
+@pytest.mark.parametrize("link_by_email", [False, True])
+def test_an_unverified_email_never_links_to_the_account_that_has_it(link_by_email: bool) -> None:
+    victim = UserFactory(username="victim", email="victim@example.org")
+    with override_settings(ORYAUTH={"LINK_USERS_BY_VERIFIED_EMAIL": link_by_email}):
+        squatter = provision_user(IdentityClaimsFactory(email="Victim@Example.org", email_verified=False))
+    assert squatter.pk != victim.pk
+    assert not IdentityLink.objects.filter(user=victim).exists()
+
+
+def test_a_verified_email_links_to_the_existing_account_only_when_the_setting_is_on() -> None:
+    owner = UserFactory(username="owner", email="owner@example.org")
+    claims = IdentityClaimsFactory(email="Owner@example.org", email_verified=True)
+
+    assert provision_user(IdentityClaimsFactory(email="owner@example.org")).pk != owner.pk  # off by default
+    with override_settings(ORYAUTH={"LINK_USERS_BY_VERIFIED_EMAIL": True}):
+        linked = provision_user(claims)
+    assert linked.pk == owner.pk
+    assert IdentityLink.objects.get(subject=claims.subject).user == owner
+
+
+def test_a_verified_email_shared_by_two_accounts_links_to_neither() -> None:
+    UserFactory(username="one", email="shared@example.org")
+    UserFactory(username="two", email="shared@example.org")
+    with override_settings(ORYAUTH={"LINK_USERS_BY_VERIFIED_EMAIL": True}):
+        user = provision_user(IdentityClaimsFactory(email="shared@example.org"))
+    assert user.username not in ("one", "two")
 
 
 def test_an_email_longer_than_the_user_column_is_left_out_not_cut() -> None:

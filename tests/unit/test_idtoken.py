@@ -136,3 +136,68 @@ def test_the_jwks_is_fetched_once_and_cached(hydra: FakeHydra) -> None:
     for _ in range(3):
         verify_id_token(sign(claims()), nonce="n-1")
     assert hydra.jwks_fetches == 1
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"n": 12345},
+        {"e": None},
+        {"n": ""},
+        {"kty": "RSA", "n": ["a"], "e": {"x": 1}},
+    ],
+    ids=repr,
+)
+def test_a_key_with_the_right_kid_but_malformed_parameters_is_refused_not_a_crash(hydra: FakeHydra, damage: dict[str, Any]) -> None:
+    """jwk.construct raised ValueError/TypeError here, and only JOSEError was caught: a 500."""
+    hydra.keys = [{**hydra.keys[0], **damage}, hydra.keys[1]]
+    with pytest.raises(IdTokenInvalid) as caught:
+        verify_id_token(sign(claims()), nonce="n-1")
+    assert caught.value.reason == "unusable_key"
+
+
+@pytest.mark.parametrize(
+    "value", [float("inf"), float("nan"), 10**400, 1e300, "123", True], ids=["inf", "nan", "10**400", "1e300", "text", "bool"]
+)
+@pytest.mark.parametrize("claim", ["exp", "iat"])
+def test_a_non_finite_huge_or_non_numeric_exp_or_iat_is_refused(hydra: FakeHydra, claim: str, value: object) -> None:
+    """`int(issued - now)` overflowed on 10**400, and an infinite exp never expired."""
+    payload = json.dumps(claims(**{claim: 0})).replace(f'"{claim}": 0', f'"{claim}": {_json_number(value)}')
+    token = jws.sign(payload.encode(), _pem(RSA_KEY), headers={"kid": "rsa-1"}, algorithm="RS256")
+    with pytest.raises(IdTokenInvalid) as caught:
+        verify_id_token(token, nonce="n-1")
+    assert caught.value.reason == "missing_claim"
+
+
+def _json_number(value: object) -> str:
+    if value != value:
+        return "NaN"
+    if value == float("inf"):
+        return "1e400"
+    return json.dumps(value)
+
+
+def test_auth_time_within_the_requested_max_age_passes(hydra: FakeHydra) -> None:
+    assert verify_id_token(sign(claims(auth_time=int(time.time()) - 50)), nonce="n-1", max_age=60)["sub"] == "person-1"
+
+
+def test_auth_time_is_not_checked_when_no_max_age_was_asked(hydra: FakeHydra) -> None:
+    assert verify_id_token(sign(claims(auth_time=0)), nonce="n-1")["sub"] == "person-1"
+
+
+@pytest.mark.parametrize(
+    ("auth_time", "reason"),
+    [
+        (lambda now: now - 60 - 30 - 5, "auth_too_old"),  # max_age 60 + leeway 30 exceeded
+        (lambda now: None, "missing_auth_time"),
+        (lambda now: "yesterday", "missing_auth_time"),
+        (lambda now: now + 3600, "auth_time_in_future"),
+    ],
+    ids=["too-old", "missing", "text", "future"],
+)
+def test_when_max_age_was_asked_auth_time_must_be_recent_enough(hydra: FakeHydra, auth_time: Any, reason: str) -> None:
+    sent = auth_time(int(time.time()))
+    token = sign(claims(**({} if sent is None else {"auth_time": sent})))
+    with pytest.raises(IdTokenInvalid) as caught:
+        verify_id_token(token, nonce="n-1", max_age=60)
+    assert caught.value.reason == reason
