@@ -15,7 +15,7 @@ else ifneq ($(PROFILE),default)
 $(error PROFILE must be 'default' or 'production', not '$(PROFILE)')
 endif
 
-.PHONY: run test venv browser ory-build ory-up ory-down migrate site-client setup
+.PHONY: run test lint venv browser ory-build ory-up ory-down migrate site-client setup
 
 run: setup
 	@echo
@@ -39,8 +39,16 @@ ifeq ($(PROFILE),production)
 	tools/production/site.sh down >/dev/null || true; \
 	exit $$status
 else
-	$(PY) -m pytest
+	@status=0; \
+	$(PY) -m pytest || status=1; \
+	$(MAKE) --no-print-directory lint || status=1; \
+	exit $$status
 endif
+
+# ruff and mypy (django-stubs) on the app: part of `make test`, so CI enforces them.
+lint: venv
+	$(PY) -m ruff check oryauth
+	$(PY) -m mypy
 
 # Everything both commands need: Python packages, the Ory stack (and in the
 # production profile PostgreSQL and Redis), the database, and this site's own

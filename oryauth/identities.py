@@ -46,7 +46,8 @@ class IdentityClaims:
     def from_kratos_identity(cls, identity: Identity) -> IdentityClaims:
         traits: Mapping[str, Any] = identity.traits if isinstance(identity.traits, Mapping) else {}
         email = str(traits.get("email") or "")
-        name = traits.get("name") if isinstance(traits.get("name"), Mapping) else {}
+        given = traits.get("name")
+        name: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
         verified = address_is_verified(identity, email)
         return cls(
             issuer=oryauth_settings().hydra_issuer,
@@ -170,7 +171,7 @@ def provision_user(claims: IdentityClaims) -> AbstractBaseUser:
         try:
             with transaction.atomic():
                 user = provisioner.user_to_link_by_email(claims) or provisioner.create_user(claims)
-                IdentityLink.objects.create(user=user, issuer=claims.issuer, subject=claims.subject)
+                IdentityLink.objects.create(user=user, issuer=claims.issuer, subject=claims.subject)  # type: ignore[misc]  # the site's user model, not auth.User
         except IntegrityError:
             # A parallel request linked the same identity first: use its user.
             link = IdentityLink.objects.select_related("user").filter(issuer=claims.issuer, subject=claims.subject).first()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -104,7 +105,7 @@ def _error_from_status(service: str, status: int, body: str | bytes | None) -> O
     if body:
         try:
             parsed = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past Python's limit
             parsed = None
     if status >= 500 or status == 0:
         return OryUnavailable(service, f"server error {status}")
@@ -203,21 +204,52 @@ def whoami(*, cookie: str | None = None, session_token: str | None = None) -> Se
 # --- Plain HTTP (endpoints ory-client does not model) --------------------------
 
 
-def get_json(service: str, path: str) -> Any:
-    """GET `path` on one of the four Ory APIs and return the decoded JSON,
-    with the same timeout and error mapping as the ory-client calls."""
+# An answer larger than this is not one Ory sends (a discovery document or a
+# JWKS is a few KB): reading stops there instead of filling memory.
+MAX_ANSWER_BYTES = 1_000_000
+
+
+def _plain_request(service: str, method: str, path: str, **kwargs: Any) -> tuple[int, bytes]:
+    """One plain HTTP call to an Ory API: the status and the whole body, read
+    within HTTP_TIMEOUT after the headers (a peer dripping a byte at a time
+    cannot hold a request longer) and at most MAX_ANSWER_BYTES."""
     client = _client_for(service)
     url = client.configuration.host + path
     try:
-        response = requests.get(url, timeout=client.timeout, headers={"Accept": "application/json"})
+        response = requests.request(method, url, timeout=client.timeout, allow_redirects=False, stream=True, **kwargs)
     except requests.RequestException as exc:
         raise OryUnavailable(service, _describe_transport_error(exc)) from None
-    if response.status_code >= 400:
-        raise _error_from_status(service, response.status_code, response.content)
+    deadline = time.monotonic() + client.timeout
+    body = bytearray()
     try:
-        return response.json()
-    except ValueError:
+        response.raw.decode_content = True
+        while chunk := response.raw.read1(65536):  # what has arrived, without waiting to fill a buffer
+            body += chunk
+            if len(body) > MAX_ANSWER_BYTES:
+                raise OryProtocolError(service, f"{path} answered more than {MAX_ANSWER_BYTES} bytes")
+            if time.monotonic() > deadline:
+                raise OryUnavailable(service, f"{path} did not finish its answer within {client.timeout:g} s")
+    except (urllib3.exceptions.HTTPError, OSError) as exc:  # truncated, reset, timed out mid-body
+        raise OryUnavailable(service, _describe_transport_error(exc)) from None
+    finally:
+        response.close()
+    return response.status_code, bytes(body)
+
+
+def _decoded(service: str, path: str, body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, or nested past Python's limit
         raise OryProtocolError(service, f"{path} did not answer JSON") from None
+
+
+def get_json(service: str, path: str) -> Any:
+    """GET `path` on one of the four Ory APIs and return the decoded JSON,
+    with the same timeout and error mapping as the ory-client calls."""
+    status, body = _plain_request(service, "GET", path, headers={"Accept": "application/json"})
+    if status >= 400:
+        raise _error_from_status(service, status, body)
+    return _decoded(service, path, body)
 
 
 def call_oauth2_endpoint(
@@ -233,27 +265,16 @@ def call_oauth2_endpoint(
     caller's headers (client authentication, Bearer), same timeout and error
     mapping as everything else here. Returns the decoded JSON, or None for an
     empty answer (revocation answers 200 with no body)."""
-    client = _client_for(service)
-    url = client.configuration.host + path
-    try:
-        response = requests.request(
-            method,
-            url,
-            data=dict(form) if form is not None else None,
-            headers={"Accept": "application/json", **(headers or {})},
-            timeout=client.timeout,
-            allow_redirects=False,
-        )
-    except requests.RequestException as exc:
-        raise OryUnavailable(service, _describe_transport_error(exc)) from None
-    if response.status_code >= 400:
-        raise _error_from_status(service, response.status_code, response.content)
-    if not response.content.strip():
+    status, body = _plain_request(
+        service, method, path,
+        data=dict(form) if form is not None else None,
+        headers={"Accept": "application/json", **(headers or {})},
+    )
+    if status >= 400:
+        raise _error_from_status(service, status, body)
+    if not body.strip():
         return None
-    try:
-        return response.json()
-    except ValueError:
-        raise OryProtocolError(service, f"{path} did not answer JSON") from None
+    return _decoded(service, path, body)
 
 
 def redirect_location(service: str, path: str, params: Mapping[str, str] | None = None) -> str | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
 from django.apps import apps
 from django.conf import settings
-from cryptography.fernet import Fernet
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from ..checks import LOOPBACK, effective_urls, list_setting, origin, url_problem

@@ -6,8 +6,6 @@ an internal address when Hydra sits behind a proxy.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,19 +75,6 @@ def _is_http_url(value: Any) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-@contextmanager
-def reading_hydra_answer(what: str) -> Iterator[None]:
-    """Around every call that decodes an answer of Hydra's public API: JSON
-    nested deeper than Python's recursion limit (a hostile 10 MB of "[")
-    makes the decoder raise RecursionError, which oryauth.ory does not map
-    to a typed error (yet); here it becomes OryProtocolError like any other
-    unreadable answer, never a 500."""
-    try:
-        yield
-    except RecursionError:
-        raise OryProtocolError(ory.HYDRA_PUBLIC, f"{what} is nested too deeply to read") from None
-
-
 def cache_key(name: str) -> str:
     """The cache key of a cached provider document ("discovery", "jwks", ...)."""
     return f"oryauth:client:{name}:{oryauth_settings().HYDRA_PUBLIC_URL}"
@@ -106,8 +91,7 @@ def provider_metadata() -> ProviderMetadata:
     key = cache_key("discovery")
     document = cache.get(key)
     if document is None:
-        with reading_hydra_answer("the discovery document"):
-            document = ory.get_json(ory.HYDRA_PUBLIC, ory.DISCOVERY_PATH)
+        document = ory.get_json(ory.HYDRA_PUBLIC, ory.DISCOVERY_PATH)
         metadata = ProviderMetadata.from_document(document)
         if metadata.issuer != conf.hydra_issuer:
             raise OryProtocolError(
@@ -126,8 +110,7 @@ def signing_keys(*, refresh: bool = False) -> list[dict[str, Any]]:
     jwks = None if refresh else cache.get(key)
     if jwks is None:
         metadata = provider_metadata()
-        with reading_hydra_answer("the JWKS"):
-            jwks = ory.get_json(ory.HYDRA_PUBLIC, metadata.server_path(metadata.jwks_uri))
+        jwks = ory.get_json(ory.HYDRA_PUBLIC, metadata.server_path(metadata.jwks_uri))
         if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
             raise OryProtocolError(ory.HYDRA_PUBLIC, "the JWKS has no 'keys' list")
         cache.set(key, jwks, oryauth_settings().DISCOVERY_CACHE_TTL)

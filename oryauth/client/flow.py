@@ -104,7 +104,7 @@ def complete_login(request: HttpRequest, pending: PendingLogin, code: str) -> Ab
     try:
         with transaction.atomic():
             user = provision_user(identity)
-            tokens = RelyingPartyTokens.objects.create(
+            tokens = RelyingPartyTokens.objects.create(  # type: ignore[misc]  # the site's user model, not auth.User
                 user=user, issuer=identity.issuer, subject=identity.subject, **token_fields
             )
             if replaced is not None:
@@ -112,7 +112,7 @@ def complete_login(request: HttpRequest, pending: PendingLogin, code: str) -> Ab
                 RelyingPartyTokens.objects.filter(pk=replaced).delete()
             # Last: login() rotates the session key (a session fixed before
             # sign-in is useless after) and, with database sessions, writes it.
-            login(request, user, backend=_authentication_backend())
+            login(request, user, backend=_authentication_backend())  # type: ignore[arg-type]  # the site's user model
             logged_in = True
             request.session[TOKENS_SESSION_KEY] = tokens.pk
     except BaseException:

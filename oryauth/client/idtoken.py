@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from jose import jwk, jws
 from jose.exceptions import JOSEError
@@ -165,9 +165,10 @@ def check_claims(
     if (len(audiences) > 1 or "azp" in claims) and claims.get("azp") != conf.CLIENT_ID:
         raise IdTokenInvalid("wrong_azp", f"authorized party {claims.get('azp')!r} is not this site's client")
 
-    expires, issued = claims.get("exp"), claims.get("iat")
-    if not _is_timestamp(expires) or not _is_timestamp(issued):
+    raw_expires, raw_issued = claims.get("exp"), claims.get("iat")
+    if not _is_timestamp(raw_expires) or not _is_timestamp(raw_issued):
         raise IdTokenInvalid("missing_claim", "the token lacks a usable 'exp' or 'iat' (a finite timestamp before year 10000)")
+    expires, issued = float(raw_expires), float(raw_issued)  # ints stay exact below year 10000
     if now > expires + leeway:
         raise IdTokenInvalid("expired", f"expired {int(now - expires)} seconds ago")
     if issued > now + leeway:
@@ -181,9 +182,12 @@ def check_claims(
     if nonce is not None and not hmac.compare_digest(str(claims.get("nonce") or "").encode(), nonce.encode()):
         raise IdTokenInvalid("wrong_nonce", "the nonce is not the one this sign-in started with")
 
-    if "at_hash" in claims and access_token is not None:
-        if not hmac.compare_digest(str(claims["at_hash"]), access_token_hash(access_token, algorithm)):
-            raise IdTokenInvalid("bad_at_hash", "'at_hash' does not match the access token")
+    if (
+        "at_hash" in claims
+        and access_token is not None
+        and not hmac.compare_digest(str(claims["at_hash"]), access_token_hash(access_token, algorithm))
+    ):
+        raise IdTokenInvalid("bad_at_hash", "'at_hash' does not match the access token")
 
 
 def check_auth_time(auth_time: Any, *, max_age: int, now: float, leeway: int) -> None:
@@ -212,6 +216,6 @@ def access_token_hash(access_token: str, algorithm: str) -> str:
 _LATEST_TIMESTAMP = 253402300799
 
 
-def _is_timestamp(value: Any) -> bool:
+def _is_timestamp(value: Any) -> TypeGuard[float]:
     """A finite number of seconds since the epoch (NaN and inf fail both bounds)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= _LATEST_TIMESTAMP

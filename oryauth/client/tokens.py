@@ -18,7 +18,7 @@ from urllib.parse import quote_plus
 from .. import ory
 from ..conf import OryAuthSettings, oryauth_settings
 from ..errors import OryProtocolError, OryRejected
-from .discovery import provider_metadata, reading_hydra_answer
+from .discovery import provider_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -140,10 +140,9 @@ def _token_request(form: dict[str, str]) -> TokenResponse:
     metadata = provider_metadata()
     form, headers = client_credentials(form)
     try:
-        with reading_hydra_answer("the token endpoint's answer"):
-            answer = ory.call_oauth2_endpoint(
-                ory.HYDRA_PUBLIC, "POST", metadata.server_path(metadata.token_endpoint), form=form, headers=headers
-            )
+        answer = ory.call_oauth2_endpoint(
+            ory.HYDRA_PUBLIC, "POST", metadata.server_path(metadata.token_endpoint), form=form, headers=headers
+        )
     except OryRejected as exc:
         raise explain_token_error(exc) from None
     except OryProtocolError as exc:
@@ -171,10 +170,9 @@ def revoke_token(token: str, *, hint: str) -> None:
     if not metadata.revocation_endpoint:
         return
     form, headers = client_credentials({"token": token, "token_type_hint": hint})
-    with reading_hydra_answer("the revocation endpoint's answer"):
-        ory.call_oauth2_endpoint(
-            ory.HYDRA_PUBLIC, "POST", metadata.server_path(metadata.revocation_endpoint), form=form, headers=headers
-        )
+    ory.call_oauth2_endpoint(
+        ory.HYDRA_PUBLIC, "POST", metadata.server_path(metadata.revocation_endpoint), form=form, headers=headers
+    )
 
 
 def fetch_userinfo(access_token: str) -> dict[str, Any]:
@@ -182,13 +180,12 @@ def fetch_userinfo(access_token: str) -> dict[str, Any]:
     metadata = provider_metadata()
     if not metadata.userinfo_endpoint:
         raise OryProtocolError(ory.HYDRA_PUBLIC, "the discovery document has no userinfo_endpoint")
-    with reading_hydra_answer("the userinfo answer"):
-        answer = ory.call_oauth2_endpoint(
-            ory.HYDRA_PUBLIC,
-            "GET",
-            metadata.server_path(metadata.userinfo_endpoint),
-            headers={"Authorization": f"Bearer {access_token}"},
-        )
+    answer = ory.call_oauth2_endpoint(
+        ory.HYDRA_PUBLIC,
+        "GET",
+        metadata.server_path(metadata.userinfo_endpoint),
+        headers={"Authorization": f"Bearer {access_token}"},
+    )
     if not isinstance(answer, dict):
         raise OryProtocolError(ory.HYDRA_PUBLIC, "the userinfo endpoint did not answer a JSON object")
     return answer

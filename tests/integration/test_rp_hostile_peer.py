@@ -316,18 +316,18 @@ def test_a_sign_out_with_a_hostile_discovery_document_still_signs_out(provider: 
     assert not RelyingPartyTokens.objects.filter(subject=sign_in.subject).exists()
 
 
-def test_a_slow_drip_past_the_timeout_is_given_up_on_in_bounded_time(provider: HostileProvider, browser: Client) -> None:
-    """Each byte arrives within the 1 s read timeout, the whole answer after ~4 s."""
+def test_a_slow_drip_past_the_timeout_is_given_up_on_in_bounded_time(
+    provider: HostileProvider, browser: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each byte arrives within the 1 s read timeout, the whole answer after ~4 s:
+    oryauth.ory gives up when HTTP_TIMEOUT has passed since the headers."""
     sign_in = start_sign_in(provider, browser)
     before = RowCounts.now()
-    started = time.monotonic()
 
     response = finish_sign_in(provider, browser, sign_in, answers(TOKEN, Answer(body=b" " * 20 + b"{}", drip_interval=0.2)))
 
     assert_sign_in_outcome(response, before, browser, completes=False)
-    elapsed = time.monotonic() - started
-    if elapsed > 3.0:
-        pytest.xfail(f"no total deadline on reads in oryauth.ory (took {elapsed:.1f} s): see the report of issue 10")
+    assert "/oauth2/token did not finish its answer within 1 s" in caplog.text
 
 
 # name -> (breakage of the refresh answer, whether the person stays signed in)
