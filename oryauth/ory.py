@@ -209,14 +209,14 @@ def whoami(*, cookie: str | None = None, session_token: str | None = None) -> Se
 MAX_ANSWER_BYTES = 1_000_000
 
 
-def _plain_request(service: str, method: str, path: str, **kwargs: Any) -> tuple[int, bytes]:
+def _plain_request(service: str, method: str, path: str, *, follow_redirects: bool = False, **kwargs: Any) -> tuple[int, bytes]:
     """One plain HTTP call to an Ory API: the status and the whole body, read
     within HTTP_TIMEOUT after the headers (a peer dripping a byte at a time
     cannot hold a request longer) and at most MAX_ANSWER_BYTES."""
     client = _client_for(service)
     url = client.configuration.host + path
     try:
-        response = requests.request(method, url, timeout=client.timeout, allow_redirects=False, stream=True, **kwargs)
+        response = requests.request(method, url, timeout=client.timeout, allow_redirects=follow_redirects, stream=True, **kwargs)
     except requests.RequestException as exc:
         raise OryUnavailable(service, _describe_transport_error(exc)) from None
     deadline = time.monotonic() + client.timeout
@@ -246,7 +246,8 @@ def _decoded(service: str, path: str, body: bytes) -> Any:
 def get_json(service: str, path: str) -> Any:
     """GET `path` on one of the four Ory APIs and return the decoded JSON,
     with the same timeout and error mapping as the ory-client calls."""
-    status, body = _plain_request(service, "GET", path, headers={"Accept": "application/json"})
+    # Kratos's admin API redirects some paths (/admin/schemas -> /schemas).
+    status, body = _plain_request(service, "GET", path, follow_redirects=True, headers={"Accept": "application/json"})
     if status >= 400:
         raise _error_from_status(service, status, body)
     return _decoded(service, path, body)

@@ -259,6 +259,13 @@ def forget_user_everywhere(user_pk: Any) -> None:
     caller_cache.bump_user_version(caches[oryauth_settings().CACHE_ALIAS], user_pk)
 
 
+def forget_identity_everywhere(identity_id: str) -> None:
+    """`forget_user_everywhere` for the Django users linked to a Kratos
+    identity (staff ended its sessions or deactivated it at Kratos)."""
+    for user_pk in IdentityLink.objects.filter(subject=identity_id).values_list("user_id", flat=True):
+        forget_user_everywhere(user_pk)
+
+
 def forget_credentials_of(request: HttpRequest) -> None:
     """Drop the cached answers for every credential this request carries.
 

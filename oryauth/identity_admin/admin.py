@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..errors import OryError
+from ..resolution import forget_identity_everywhere
 from . import kratos
 from .models import KratosIdentity
 
@@ -98,7 +99,11 @@ class KratosIdentityAdmin(admin.ModelAdmin):
 
     # --- actions (POST, logged) ---------------------------------------------
 
-    def _person_or_redirect(self, request: HttpRequest, object_id: str) -> kratos.Person | HttpResponse:
+    def _person_to_act_on(self, request: HttpRequest, object_id: str, may: bool) -> kratos.Person | HttpResponse:
+        """The person an action is for, after the permission check (`may`);
+        a redirect with a message when Kratos cannot be read or has no such person."""
+        if not may:
+            raise PermissionDenied
         try:
             person = kratos.get_person(unquote(object_id))
         except OryError as exc:
@@ -113,9 +118,7 @@ class KratosIdentityAdmin(admin.ModelAdmin):
         self.log_change(request, KratosIdentity(id=person.id, email=person.email), [{"changed": {"fields": [what]}}])
 
     def end_sessions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        person = self._person_or_redirect(request, object_id)
+        person = self._person_to_act_on(request, object_id, self.has_change_permission(request))
         if isinstance(person, HttpResponse):
             return person
         try:
@@ -123,6 +126,7 @@ class KratosIdentityAdmin(admin.ModelAdmin):
         except OryError as exc:
             _kratos_failed(request, exc, _("end the sessions"))
         else:
+            forget_identity_everywhere(person.id)  # this site's cached answers for them, in every process
             self._log(request, person, "sessions (all ended)")
             messages.success(request, _("Every session of %(who)s has ended: they are signed out on all devices.")
                              % {"who": person.email or person.id})
@@ -135,15 +139,17 @@ class KratosIdentityAdmin(admin.ModelAdmin):
         if state not in ("active", "inactive"):
             messages.error(request, _("Choose to activate or deactivate."))
             return HttpResponseRedirect(reverse(_PERSON, args=[object_id]))
-        person = self._person_or_redirect(request, object_id)
+        person = self._person_to_act_on(request, object_id, may=True)  # permission checked above
         if isinstance(person, HttpResponse):
             return person
         try:
             kratos.set_state(person.id, state)
             if state == "inactive":
                 # Kratos refuses an inactive identity's new sign-ins; the
-                # sessions it already has end here too.
+                # sessions it already has end here too, and this site's
+                # cached answers for them in every process.
                 kratos.end_sessions(person.id)
+                forget_identity_everywhere(person.id)
         except OryError as exc:
             _kratos_failed(request, exc, _("change the state"))
         else:
@@ -153,9 +159,7 @@ class KratosIdentityAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse(_PERSON, args=[person.id]))
 
     def recovery_code_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        person = self._person_or_redirect(request, object_id)
+        person = self._person_to_act_on(request, object_id, self.has_change_permission(request))
         if isinstance(person, HttpResponse):
             return person
         try:
@@ -171,9 +175,7 @@ class KratosIdentityAdmin(admin.ModelAdmin):
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         """GET asks for confirmation; POST deletes the identity in Kratos."""
-        if not self.has_delete_permission(request):
-            raise PermissionDenied
-        person = self._person_or_redirect(request, object_id)
+        person = self._person_to_act_on(request, object_id, self.has_delete_permission(request))
         if isinstance(person, HttpResponse):
             return person
         if request.method != "POST":
@@ -184,6 +186,7 @@ class KratosIdentityAdmin(admin.ModelAdmin):
         except OryError as exc:
             _kratos_failed(request, exc, _("delete the identity"))
             return HttpResponseRedirect(reverse(_PERSON, args=[person.id]))
+        forget_identity_everywhere(person.id)
         self.log_deletions(request, [KratosIdentity(id=person.id, email=person.email)])  # type: ignore[arg-type]
         messages.success(request, _("%(who)s was deleted in Kratos.") % {"who": person.email or person.id})
         return HttpResponseRedirect(reverse(_LIST))

@@ -173,3 +173,15 @@ def test_kratos_down_is_the_admins_own_message_never_a_500(manager: Client, pers
     for response in (listed, opened, acted):
         assert response.status_code == 200
         assert "Kratos could not be read" in response.content.decode()
+
+
+def test_ending_sessions_is_seen_by_this_site_at_once_not_when_its_cached_answer_expires(
+    manager: Client, person: TestIdentity
+) -> None:
+    site = Client()
+    site.cookies["ory_kratos_session"] = browser_login(person).cookies["ory_kratos_session"]
+    assert site.get("/api/me/").json()["identity_id"] == person.id  # this site now holds a cached answer
+
+    manager.post(person_url(person.id, "end_sessions"))
+
+    assert site.get("/api/me/").status_code == 401
