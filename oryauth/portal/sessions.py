@@ -126,6 +126,14 @@ def browser_name(user_agent: str) -> str:
     return browser or system or (re.split(r"[\s(]", user_agent.strip(), maxsplit=1)[0] if user_agent.strip() else "")
 
 
+def ip_address_only(address: str) -> str:
+    """The IP address without the port Kratos (v1.3) may record with it:
+    "127.0.0.1:34906" -> "127.0.0.1", "[::1]:443" -> "::1"."""
+    if address.startswith("[") and "]" in address:
+        return address[1:address.index("]")]
+    return address.split(":")[0] if address.count(":") == 1 else address
+
+
 def _device_session(session: Session) -> DeviceSession:
     steps = tuple(
         SignInStep(
@@ -138,7 +146,7 @@ def _device_session(session: Session) -> DeviceSession:
     )
     devices = tuple(
         Device(
-            ip_address=device.ip_address or "",
+            ip_address=ip_address_only(device.ip_address or ""),
             browser=browser_name(device.user_agent or ""),
             user_agent=device.user_agent or "",
             location=device.location or "",
