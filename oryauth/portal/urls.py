@@ -3,7 +3,7 @@ Hydra's urls.login point at (deploy/ory/)."""
 from django.urls import path
 
 from ..responses import answers_ory_errors
-from . import views
+from . import sessions_views, views
 
 # Every view answers an Ory failure with a page (503 when Ory is down), with
 # or without OryErrorPageMiddleware.
@@ -16,4 +16,8 @@ urlpatterns = [
     path("settings", answers_ory_errors(views.settings), name="settings"),
     path("error", answers_ory_errors(views.error), name="error"),
     path("signout", answers_ory_errors(views.signout), name="signout"),
+    path("sessions", answers_ory_errors(sessions_views.sessions_page), name="sessions"),
+    path("sessions/end", answers_ory_errors(sessions_views.end_session), name="end_session"),
+    path("sessions/end-others", answers_ory_errors(sessions_views.end_other_sessions), name="end_other_sessions"),
+    path("sessions/revoke", answers_ory_errors(sessions_views.revoke_grant), name="revoke_grant"),
 ]

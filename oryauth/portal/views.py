@@ -79,14 +79,12 @@ def _start_flow(request: HttpRequest, flow_type: FlowType, params: dict[str, str
     return _redirect_or_explain(request, create_flow_url(flow_type, **forwarded))
 
 
-def _settings_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri(reverse("oryauth_portal:settings"))
-
-
-def _login_first(request: HttpRequest, message: str) -> HttpResponse:
-    """Send the browser to sign in, coming back to the settings page after."""
+def login_first(request: HttpRequest, message: str, come_back_to: str = "settings") -> HttpResponse:
+    """Send the browser to sign in, coming back to the portal page
+    `come_back_to` (the settings page unless said otherwise) after."""
     messages.info(request, message)
-    return _redirect(reverse("oryauth_portal:login") + "?" + urlencode({"return_to": _settings_url(request)}))
+    return_to = request.build_absolute_uri(reverse(f"oryauth_portal:{come_back_to}"))
+    return _redirect(reverse("oryauth_portal:login") + "?" + urlencode({"return_to": return_to}))
 
 
 def _too_many_restarts(request: HttpRequest, flow_type: str) -> bool:
@@ -100,7 +98,7 @@ def _too_many_restarts(request: HttpRequest, flow_type: str) -> bool:
 
 def _handle_problem(request: HttpRequest, flow_type: FlowType, problem: FlowProblem) -> HttpResponse:
     if problem.action == "login":
-        return _login_first(request, problem.message)
+        return login_first(request, problem.message)
     if problem.action == "redirect" and is_kratos_url(problem.redirect_to):
         messages.info(request, problem.message)
         return _redirect(problem.redirect_to)
@@ -161,7 +159,7 @@ def flow_page(request: HttpRequest, flow_type: FlowType) -> HttpResponse:
     raw_flow_id = request.GET.get("flow", "")
     if not raw_flow_id:
         if flow_type == "settings" and not has_session_cookie(request):
-            return _login_first(request, _("Please sign in to change your account settings."))
+            return login_first(request, _("Please sign in to change your account settings."))
         return _start_flow(request, flow_type, {k: request.GET.get(k) for k in FORWARDED_PARAMS[flow_type]})
     try:
         flow = fetch_flow(request, flow_type, raw_flow_id)
