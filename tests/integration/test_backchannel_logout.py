@@ -128,3 +128,26 @@ def test_revoking_the_hydra_login_session_by_sid_ends_the_relying_partys_session
         ory.hydra_admin().revoke_o_auth2_login_sessions(sid=tokens.sid)
 
     _measure("admin revocation by sid", by_sid)
+
+
+def test_the_doctor_checks_the_registered_back_channel_logout_uri_and_ensure_site_client_fixes_it() -> None:
+    from django.test import override_settings
+
+    from tests.integration.test_doctor import findings
+
+    conf = {**settings.ORYAUTH, "CLIENT_ID": f"bcl-doctor-{uuid.uuid4().hex[:8]}", "CLIENT_SECRET": "bcl-doctor-secret-0123456789abcdef"}
+    with override_settings(ORYAUTH=conf):
+        hydra_clients.create_or_replace_client(hydra_clients.site_client_definition())
+    try:
+        assert findings(conf)["Back-channel logout"].level == "ok"
+
+        hydra_clients.update_client(conf["CLIENT_ID"], {"backchannel_logout_uri": "http://127.0.0.1:8000/elsewhere"})
+        wrong = findings(conf)["Back-channel logout"]
+        assert wrong.level == "error" and "'http://127.0.0.1:8000/elsewhere'" in wrong.detail and "ensure-site-client" in wrong.fix
+
+        with override_settings(ORYAUTH=conf):
+            ensured = hydra_clients.ensure_site_client()
+        assert "backchannel_logout_uri" in ensured.changed
+        assert findings(conf)["Back-channel logout"].level == "ok"
+    finally:
+        hydra_clients.delete_client(conf["CLIENT_ID"])
