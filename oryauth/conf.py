@@ -99,6 +99,11 @@ class OryAuthSettings:
     # Must equal a redirect URI registered on the client, character for character.
     CLIENT_REDIRECT_URI: str = ""
     CLIENT_POST_LOGOUT_REDIRECT_URI: str = ""
+    # Where Hydra posts back-channel logout tokens (`…/auth/backchannel-logout`,
+    # reachable from Hydra's server); `ensure-site-client` registers it.
+    # Empty: none is registered, and Hydra's sign-outs leave this site's
+    # Django sessions alone.
+    CLIENT_BACKCHANNEL_LOGOUT_URI: str = ""
     CLIENT_SCOPES: tuple[str, ...] = ("openid", "offline_access", "email", "profile")
     # Send a PKCE S256 challenge with every authorization request. Turn off
     # only for a provider that rejects PKCE; public clients ("none") need it.
@@ -169,7 +174,7 @@ class OryAuthSettings:
 
     @classmethod
     def client_url_setting_names(cls) -> list[str]:
-        return ["CLIENT_REDIRECT_URI", "CLIENT_POST_LOGOUT_REDIRECT_URI"]
+        return ["CLIENT_REDIRECT_URI", "CLIENT_POST_LOGOUT_REDIRECT_URI", "CLIENT_BACKCHANNEL_LOGOUT_URI"]
 
 
 DEFAULTS = OryAuthSettings()

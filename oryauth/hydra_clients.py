@@ -34,7 +34,16 @@ def site_client_definition(conf: OryAuthSettings | None = None) -> OAuth2Client:
         redirect_uris=[conf.CLIENT_REDIRECT_URI],
         post_logout_redirect_uris=[conf.CLIENT_POST_LOGOUT_REDIRECT_URI] if conf.CLIENT_POST_LOGOUT_REDIRECT_URI else [],
         token_endpoint_auth_method=conf.CLIENT_AUTH_METHOD,
+        **_backchannel_logout_fields(conf),
     )
+
+
+def _backchannel_logout_fields(conf: OryAuthSettings) -> dict[str, Any]:
+    """Back-channel logout registration, when the site has the endpoint; with
+    `session_required` Hydra always names the login session (`sid`)."""
+    if not conf.CLIENT_BACKCHANNEL_LOGOUT_URI:
+        return {}
+    return {"backchannel_logout_uri": conf.CLIENT_BACKCHANNEL_LOGOUT_URI, "backchannel_logout_session_required": True}
 
 
 def get_client(client_id: str) -> OAuth2Client | None:
@@ -98,6 +107,10 @@ def ensure_site_client(conf: OryAuthSettings | None = None) -> EnsuredClient:
         changes["scope"] = " ".join(held_scopes + missing_scopes)
     if (current.token_endpoint_auth_method or "client_secret_basic") != wanted.token_endpoint_auth_method:
         changes["token_endpoint_auth_method"] = wanted.token_endpoint_auth_method
+    # A client has one back-channel logout URI: the site's, when it has one.
+    for name, value in _backchannel_logout_fields(conf).items():
+        if getattr(current, name) != value:
+            changes[name] = value
     secret = {"client_secret": wanted.client_secret} if wanted.client_secret else {}
     client = _patch(wanted.client_id, changes | secret) if changes or secret else current
     return EnsuredClient(client, created=False, changed=tuple(changes))

@@ -161,6 +161,9 @@ ORYAUTH = {
     "CLIENT_POST_LOGOUT_REDIRECT_URI": env.str(
         "ORYAUTH_CLIENT_POST_LOGOUT_REDIRECT_URI", default="http://127.0.0.1:8000/auth/logged-out"
     ),
+    "CLIENT_BACKCHANNEL_LOGOUT_URI": env.str(
+        "ORYAUTH_CLIENT_BACKCHANNEL_LOGOUT_URI", default="http://127.0.0.1:8000/auth/backchannel-logout"
+    ),
     "CLIENT_SCOPES": env.list("ORYAUTH_CLIENT_SCOPES", default=["openid", "offline_access", "email", "profile"]),
     # The demo's API (/api/me/) takes only access tokens issued for it: a token
     # a person got for another client or API is refused.

@@ -1,5 +1,5 @@
 """System checks of the relying party (`oryauth.client`): ids E010-E015,
-E021-E023, W022-W024."""
+E021-E023, W022-W025."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,6 +12,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from ..checks import LOOPBACK, effective_urls, list_setting, origin, url_problem
 from ..conf import OryAuthSettings, as_tuple, oryauth_settings, raw_settings
+from .backchannel import sessions_can_be_ended
 from .idtoken import ASYMMETRIC_ALGORITHMS
 from .tokens import AUTH_METHODS
 
@@ -195,5 +196,24 @@ def check_cookie_names_beside_the_identity_site(app_configs: Any = None, **kwarg
             hint="Give this site its own names, e.g. SESSION_COOKIE_NAME = 'mysite_sessionid' and "
             "CSRF_COOKIE_NAME = 'mysite_csrftoken' (or serve the two sites on different host names).",
             id="oryauth.W023",
+        )
+    ]
+
+
+@register(Tags.security, "oryauth")
+def check_backchannel_logout_can_end_sessions(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W025: Hydra is told to post back-channel logout tokens, but the
+    session engine keeps sessions only in the browser (signed cookies), so
+    no server can end them: a person signed out at Hydra stays signed in here."""
+    conf = oryauth_settings()
+    if not conf.CLIENT_BACKCHANNEL_LOGOUT_URI or sessions_can_be_ended():
+        return []
+    return [
+        Warning(
+            f"ORYAUTH['CLIENT_BACKCHANNEL_LOGOUT_URI'] is set but SESSION_ENGINE = {settings.SESSION_ENGINE!r} "
+            "keeps sessions in the browser's cookie: a back-channel logout cannot end them.",
+            hint="Use server-side sessions (django.contrib.sessions.backends.db, cache or cached_db on a cache every "
+            "process shares), or leave CLIENT_BACKCHANNEL_LOGOUT_URI empty.",
+            id="oryauth.W025",
         )
     ]

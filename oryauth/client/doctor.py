@@ -6,6 +6,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 
+from ory_client.models.o_auth2_client import OAuth2Client
+
 from .. import ory
 from ..conf import OryAuthSettings
 from ..doctor import DoctorVisit, Finding
@@ -57,6 +59,8 @@ def _site_client(conf: OryAuthSettings) -> Iterator[Finding]:
             conf.CLIENT_POST_LOGOUT_REDIRECT_URI,
             client.post_logout_redirect_uris or [],
         )
+    if conf.CLIENT_BACKCHANNEL_LOGOUT_URI:
+        yield _backchannel_logout(conf, client)
     registered_method = client.token_endpoint_auth_method or "client_secret_basic"
     if registered_method == conf.CLIENT_AUTH_METHOD:
         yield Finding("ok", "Auth method", f"both use {registered_method}")
@@ -107,6 +111,28 @@ def _registered_uri(subject: str, setting: str, configured: str, registered: lis
         f"Add {configured} to the client's URIs in the Django admin"
         + (f", or set ORYAUTH['{setting}'] = {nearest!r}." if nearest else "."),
     )
+
+
+def _backchannel_logout(conf: OryAuthSettings, client: OAuth2Client) -> Finding:
+    registered = client.backchannel_logout_uri or ""
+    fix = "Run `manage.py oryauth_clients ensure-site-client`, which registers it."
+    if registered != conf.CLIENT_BACKCHANNEL_LOGOUT_URI:
+        return Finding(
+            "error",
+            "Back-channel logout",
+            f"the client's backchannel_logout_uri is {registered!r}, not {conf.CLIENT_BACKCHANNEL_LOGOUT_URI!r}: "
+            "a sign-out at Hydra does not end this site's sessions.",
+            fix,
+        )
+    if not client.backchannel_logout_session_required:
+        return Finding(
+            "warning",
+            "Back-channel logout",
+            "backchannel_logout_session_required is off: logout tokens may name only the person, ending all their "
+            "sessions here instead of the one signed out.",
+            fix,
+        )
+    return Finding("ok", "Back-channel logout", f"{registered} is registered, with the session (sid) required")
 
 
 def _secret_accepted(conf: OryAuthSettings) -> Finding:

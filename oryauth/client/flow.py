@@ -95,6 +95,7 @@ def complete_login(request: HttpRequest, pending: PendingLogin, code: str) -> Ab
     claims = verify_id_token(
         response.id_token, nonce=pending.nonce, access_token=response.access_token, max_age=pending.max_age
     )
+    sid = _hydra_session_id(claims)  # from the signed ID token, never from userinfo
     if oryauth_settings().CLIENT_FETCH_USERINFO:
         claims = _with_userinfo(claims, response.access_token)
     identity = IdentityClaims.from_id_token(claims)
@@ -105,7 +106,7 @@ def complete_login(request: HttpRequest, pending: PendingLogin, code: str) -> Ab
         with transaction.atomic():
             user = provision_user(identity)
             tokens = RelyingPartyTokens.objects.create(  # type: ignore[misc]  # the site's user model, not auth.User
-                user=user, issuer=identity.issuer, subject=identity.subject, **token_fields
+                user=user, issuer=identity.issuer, subject=identity.subject, sid=sid, **token_fields
             )
             if replaced is not None:
                 # Signed in again in the same browser: the earlier tokens belong to no session any more.
@@ -115,6 +116,10 @@ def complete_login(request: HttpRequest, pending: PendingLogin, code: str) -> Ab
             login(request, user, backend=_authentication_backend())  # type: ignore[arg-type]  # the site's user model
             logged_in = True
             request.session[TOKENS_SESSION_KEY] = tokens.pk
+            # The key login() just gave the session (None with signed-cookie
+            # sessions): what a back-channel logout deletes.
+            tokens.session_key = request.session.session_key or ""
+            tokens.save(update_fields=["session_key"])
     except BaseException:
         if logged_in:
             # The rows were rolled back: the session must not name their user.
@@ -122,6 +127,13 @@ def complete_login(request: HttpRequest, pending: PendingLogin, code: str) -> Ab
             request.user = AnonymousUser()
         raise
     return user
+
+
+def _hydra_session_id(claims: Mapping[str, Any]) -> str:
+    """The ID token's `sid` (Hydra's login session), which back-channel
+    logout tokens name; empty when absent or not a usable string."""
+    sid = claims.get("sid")
+    return sid if isinstance(sid, str) and len(sid) <= 255 else ""
 
 
 def _with_userinfo(claims: dict[str, Any], access_token: str) -> dict[str, Any]:

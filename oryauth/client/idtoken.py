@@ -56,6 +56,16 @@ def verify_id_token(
     (a refreshed ID token must name the same person); `max_age` is the one
     the authorization request asked for (then `auth_time` must be recent).
     """
+    claims, algorithm = verify_signature(token)
+    check_claims(
+        claims, nonce=nonce, access_token=access_token, algorithm=algorithm, expected_subject=expected_subject, max_age=max_age
+    )
+    return claims
+
+
+def verify_signature(token: str) -> tuple[dict[str, Any], str]:
+    """The payload of a JWT Hydra signed (ID token, logout token) and the
+    algorithm it was signed with, or `IdTokenInvalid`; no claim is checked."""
     header = _unverified_header(token)
     algorithm = _allowed_algorithm(header)
     key = _verification_key(header.get("kid"), algorithm)
@@ -69,10 +79,7 @@ def verify_id_token(
         claims = None
     if not isinstance(claims, dict):
         raise IdTokenInvalid("malformed", "the payload is not a JSON object")
-    check_claims(
-        claims, nonce=nonce, access_token=access_token, algorithm=algorithm, expected_subject=expected_subject, max_age=max_age
-    )
-    return claims
+    return claims, algorithm
 
 
 def _unverified_header(token: str) -> dict[str, Any]:
@@ -166,7 +173,7 @@ def check_claims(
         raise IdTokenInvalid("wrong_azp", f"authorized party {claims.get('azp')!r} is not this site's client")
 
     raw_expires, raw_issued = claims.get("exp"), claims.get("iat")
-    if not _is_timestamp(raw_expires) or not _is_timestamp(raw_issued):
+    if not is_timestamp(raw_expires) or not is_timestamp(raw_issued):
         raise IdTokenInvalid("missing_claim", "the token lacks a usable 'exp' or 'iat' (a finite timestamp before year 10000)")
     expires, issued = float(raw_expires), float(raw_issued)  # ints stay exact below year 10000
     if now > expires + leeway:
@@ -194,7 +201,7 @@ def check_auth_time(auth_time: Any, *, max_age: int, now: float, leeway: int) ->
     """OpenID Connect Core 3.1.2.1 / 3.1.3.7 point 13: when the sign-in asked
     for `max_age`, the provider must say when the person last authenticated,
     and that must be no longer ago than max_age (with the clock leeway)."""
-    if not _is_timestamp(auth_time):
+    if not is_timestamp(auth_time):
         raise IdTokenInvalid("missing_auth_time", "max_age was asked for but the token has no usable 'auth_time'")
     if auth_time > now + leeway:
         raise IdTokenInvalid("auth_time_in_future", f"'auth_time' is {int(auth_time - now)} seconds in the future (clock skew?)")
@@ -216,6 +223,6 @@ def access_token_hash(access_token: str, algorithm: str) -> str:
 _LATEST_TIMESTAMP = 253402300799
 
 
-def _is_timestamp(value: Any) -> TypeGuard[float]:
+def is_timestamp(value: Any) -> TypeGuard[float]:
     """A finite number of seconds since the epoch (NaN and inf fail both bounds)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= _LATEST_TIMESTAMP

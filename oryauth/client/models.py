@@ -36,7 +36,14 @@ class RelyingPartyTokens(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ory_rp_tokens")
     issuer = models.CharField(_("issuer"), max_length=255)
-    subject = models.CharField(_("subject"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255, db_index=True)
+    # Stored at sign-in so a back-channel logout from Hydra (which names the
+    # Hydra login session `sid` and/or the person `sub`) finds the Django
+    # session to end: Hydra's `sid` claim of the ID token, and the key of the
+    # Django session the sign-in made (empty where the session engine keeps
+    # no server-side sessions, e.g. signed cookies).
+    sid = models.CharField(_("Hydra session id"), max_length=255, blank=True, db_index=True)
+    session_key = models.CharField(_("Django session key"), max_length=40, blank=True)
     # Encrypted at rest (see encryption.py): a database dump or backup alone
     # does not hand out working tokens.
     access_token = EncryptedTextField()

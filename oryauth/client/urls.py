@@ -12,4 +12,6 @@ urlpatterns = [
     path("callback", answers_ory_errors(views.callback), name="callback"),
     path("logout", answers_ory_errors(views.logout_view), name="logout"),
     path("logged-out", answers_ory_errors(views.logged_out), name="logged-out"),
+    # Answers every failure itself (400, never a page): Hydra is the caller.
+    path("backchannel-logout", views.backchannel_logout, name="backchannel-logout"),
 ]

@@ -7,19 +7,21 @@ import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..conf import oryauth_settings
-from ..errors import OryProtocolError, OryRejected, OryUnavailable
+from ..errors import OryError, OryProtocolError, OryRejected, OryUnavailable
 from ..identities import LoginRejected
 from ..redirects import safe_next_url
 from ..resolution import forget_credentials_of
 from ..responses import problem_page
+from .backchannel import LogoutTokenInvalid, end_sessions, verify_logout_token
 from .flow import authorization_url, complete_login, finish_sign_out, passthrough_parameters, sign_out
 from .idtoken import IdTokenInvalid
 from .state import PendingLogin, begin_login, restore_pending_login, take_pending_login
@@ -192,3 +194,35 @@ def logged_out(request: HttpRequest) -> HttpResponse:
     if finish_sign_out(request, request.GET.get("state")):
         messages.success(request, _("You are signed out."))
     return HttpResponseRedirect(oryauth_settings().CLIENT_DEFAULT_NEXT)
+
+
+@csrf_exempt  # Hydra posts from its server: there is no browser, cookie or CSRF token
+@never_cache
+@require_POST
+def backchannel_logout(request: HttpRequest) -> HttpResponse:
+    """OpenID Connect Back-Channel Logout 1.0: Hydra posts a `logout_token`
+    when a login session ends; the Django sessions it made here end too.
+    200 when done, 400 with an OAuth2 error body when the token is refused
+    or cannot be processed (never a 500: the spec knows only these two)."""
+    try:
+        logout = verify_logout_token(request.POST.get("logout_token"))
+        ended = end_sessions(logout)
+    except LogoutTokenInvalid as exc:
+        logger.warning("Back-channel logout token refused (%s): %s", exc.reason, exc.message)
+        return _backchannel_error(f"{exc.reason}: {exc.message}")
+    except OryError as exc:
+        logger.warning("Back-channel logout token cannot be verified now: %s", exc)
+        return _backchannel_error("Hydra's signing keys cannot be read right now")
+    except Exception:  # a database or session-store failure, an unreadable body: still an answer
+        logger.exception("Back-channel logout could not be processed")
+        return _backchannel_error("the logout could not be processed")
+    logger.info("Back-channel logout ended %d sign-in(s) (sid %s)", ended, logout.sid or "-")
+    response = HttpResponse(status=200)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _backchannel_error(description: str) -> HttpResponse:
+    response = JsonResponse({"error": "invalid_request", "error_description": description}, status=400)
+    response["Cache-Control"] = "no-store"
+    return response
