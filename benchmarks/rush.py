@@ -160,12 +160,17 @@ def count_in_hydra_log(path: str, offset: int) -> int:
                    if "started handling request" in line and f"path:{path} " in line)
 
 
+API_AUDIENCE = "http://127.0.0.1:8000/api/"
+
+
 def api_load(callers: int, tokens: int, duration: float) -> dict[str, object]:
     client = requests.post(f"{HYDRA_ADMIN}/admin/clients", json={
         "client_name": "rush api load", "grant_types": ["client_credentials"], "token_endpoint_auth_method": "client_secret_basic",
+        "audience": [API_AUDIENCE],
     }, timeout=10).json()
     auth = (client["client_id"], client["client_secret"])
-    bearer = [requests.post(f"{HYDRA_PUBLIC}/oauth2/token", data={"grant_type": "client_credentials"}, auth=auth,
+    # The demo API takes only tokens for its audience (ORYAUTH["ACCESS_TOKEN_AUDIENCE"]).
+    bearer = [requests.post(f"{HYDRA_PUBLIC}/oauth2/token", data={"grant_type": "client_credentials", "audience": API_AUDIENCE}, auth=auth,
                             timeout=10).json()["access_token"] for _ in range(tokens)]
     offset = (RUN_DIR / "hydra.log").stat().st_size
     latencies: list[list[float]] = [[] for _ in range(callers)]

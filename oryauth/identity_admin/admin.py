@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -27,6 +28,21 @@ from .models import KratosIdentity
 _TEMPLATES = "admin/oryauth_identity_admin/kratosidentity/"
 _LIST = "admin:oryauth_identity_admin_kratosidentity_changelist"
 _PERSON = "admin:oryauth_identity_admin_kratosidentity_change"
+
+
+def _end_hydra_logins(request: HttpRequest, identity_id: str) -> None:
+    """Where this site is also the OpenID provider, end the logins Hydra
+    remembers for the person too: no client can sign them in again without a
+    password, and clients with a back-channel logout URI sign them out."""
+    if not apps.is_installed("oryauth.provider"):
+        return
+    from ..provider.logout import forget_remembered_logins
+
+    try:
+        forget_remembered_logins(identity_id)
+    except OryError as exc:
+        messages.warning(request, _("Hydra's remembered logins could not be ended (%(error)s); applications may "
+                                    "still sign this person in until those logins expire.") % {"error": exc})
 
 
 def _kratos_failed(request: HttpRequest, exc: OryError, doing: str) -> None:
@@ -127,6 +143,7 @@ class KratosIdentityAdmin(admin.ModelAdmin):
             _kratos_failed(request, exc, _("end the sessions"))
         else:
             forget_identity_everywhere(person.id)  # this site's cached answers for them, in every process
+            _end_hydra_logins(request, person.id)
             self._log(request, person, "sessions (all ended)")
             messages.success(request, _("Every session of %(who)s has ended: they are signed out on all devices.")
                              % {"who": person.email or person.id})
@@ -150,6 +167,7 @@ class KratosIdentityAdmin(admin.ModelAdmin):
                 # cached answers for them in every process.
                 kratos.end_sessions(person.id)
                 forget_identity_everywhere(person.id)
+                _end_hydra_logins(request, person.id)
         except OryError as exc:
             _kratos_failed(request, exc, _("change the state"))
         else:
@@ -187,6 +205,7 @@ class KratosIdentityAdmin(admin.ModelAdmin):
             _kratos_failed(request, exc, _("delete the identity"))
             return HttpResponseRedirect(reverse(_PERSON, args=[person.id]))
         forget_identity_everywhere(person.id)
+        _end_hydra_logins(request, person.id)
         self.log_deletions(request, [KratosIdentity(id=person.id, email=person.email)])  # type: ignore[arg-type]
         messages.success(request, _("%(who)s was deleted in Kratos.") % {"who": person.email or person.id})
         return HttpResponseRedirect(reverse(_LIST))

@@ -21,6 +21,7 @@ from .. import ory
 from ..conf import oryauth_settings
 from .challenges import ask_hydra
 from .claims import claims_for_consent
+from .login_sessions import note_login_session
 
 CHALLENGE = "consent_challenge"
 
@@ -81,6 +82,9 @@ def accept_consent(
     claims they allow; Hydra's `redirect_to`."""
     requested_audience = consent_request.requested_access_token_audience or []
     claims = claims_for_consent(str(consent_request.subject), scopes)
+    # Every authorization passes here, whoever accepted its login: note its
+    # login session so a sign-out elsewhere can end it by sid (back-channel logout).
+    note_login_session(str(consent_request.subject or ""), consent_request.login_session_id)
     accepted = ask_hydra(
         CHALLENGE,
         ory.hydra_admin().accept_o_auth2_consent_request,

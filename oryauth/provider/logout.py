@@ -16,6 +16,7 @@ from ory_client.models.o_auth2_logout_request import OAuth2LogoutRequest
 from .. import ory
 from ..conf import oryauth_settings
 from .challenges import ask_hydra, client_start_url
+from .login_sessions import end_login_sessions
 
 CHALLENGE = "logout_challenge"
 
@@ -55,6 +56,8 @@ def reject_logout(logout_request: OAuth2LogoutRequest) -> str:
 
 def forget_remembered_logins(subject: str) -> None:
     """End every login Hydra remembers for `subject`, so the next
-    authorization asks Kratos again. Call it when the person signs out of the
-    portal directly (Kratos's logout does not tell Hydra)."""
-    ory.hydra_admin().revoke_o_auth2_login_sessions(subject=subject)
+    authorization asks Kratos again, and every client that registered a
+    back-channel logout URI hears of it. Call it when the person signs out of
+    the portal directly (Kratos's logout does not tell Hydra) or staff end
+    their sessions."""
+    end_login_sessions(subject)

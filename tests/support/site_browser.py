@@ -102,6 +102,8 @@ def _form_on(html: str, *, login: bool) -> tuple[str, dict[str, object]] | None:
         action = form.get("action") or ""
         if action and not action.startswith(("/", "http://127.0.0.1:")):
             continue
+        if form.get("data-testid") == "language-switcher":
+            continue  # the header's language buttons: not the page's form
         hidden = {i.get("name"): i.get("value") or "" for i in form.find_all("input") if i.get("name") and i.get("type") == "hidden"}
         if login:
             if form.find("input", attrs={"name": "password"}) is None:
