@@ -1,7 +1,9 @@
-"""Typed errors raised by oryauth's calls to Ory.
+"""The exceptions a site may raise or catch, in one public module.
 
-Views catch these and show a clear page (see `oryauth.ory` for where they are
-raised); nothing outside `oryauth.ory` needs to know about HTTP libraries.
+- `OryError` and its kinds: oryauth's calls to Ory failed (raised in
+  `oryauth.ory`; views show a clear page; nothing outside `oryauth.ory`
+  needs to know about HTTP libraries);
+- `LoginRejected`: a site's user provisioner refuses an identity.
 """
 from __future__ import annotations
 
@@ -48,3 +50,12 @@ class OryProtocolError(OryError):
         self.service = service
         self.reason = reason
         super().__init__(f"{service} sent a response oryauth cannot read: {reason}")
+
+
+class LoginRejected(Exception):
+    """A provisioner refused this identity; `reason` is shown to the person.
+    Raise it from `oryauth.identities.UserProvisioner` hooks."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

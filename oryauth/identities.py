@@ -20,15 +20,10 @@ from django.utils.module_loading import import_string
 from ory_client.models.identity import Identity
 
 from .conf import oryauth_settings
+from .errors import LoginRejected
 from .models import IdentityLink
 
-
-class LoginRejected(Exception):
-    """A provisioner refused this identity; `reason` is shown to the person."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(reason)
+__all__ = ["IdentityClaims", "LoginRejected", "UserProvisioner", "provision_user"]  # LoginRejected lives in errors
 
 
 @dataclass(frozen=True)

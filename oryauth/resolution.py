@@ -53,8 +53,8 @@ from django.http import HttpRequest
 
 from . import caller_cache, ory
 from .conf import OryAuthSettings, oryauth_settings
-from .errors import OryError, OryRejected, OryUnavailable
-from .identities import IdentityClaims, LoginRejected, provision_user
+from .errors import LoginRejected, OryError, OryRejected, OryUnavailable
+from .identities import IdentityClaims, provision_user
 from .models import IdentityLink
 from .sessions import ory_cookie_header
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 from .. import ory
 from ..conf import oryauth_settings
@@ -75,6 +75,11 @@ def _is_http_url(value: Any) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+def _cache() -> Any:
+    """oryauth's cache (ORYAUTH['CACHE_ALIAS']), shared by every web process."""
+    return caches[oryauth_settings().CACHE_ALIAS]
+
+
 def cache_key(name: str) -> str:
     """The cache key of a cached provider document ("discovery", "jwks", ...)."""
     return f"oryauth:client:{name}:{oryauth_settings().HYDRA_PUBLIC_URL}"
@@ -89,7 +94,7 @@ def provider_metadata() -> ProviderMetadata:
     """
     conf = oryauth_settings()
     key = cache_key("discovery")
-    document = cache.get(key)
+    document = _cache().get(key)
     if document is None:
         document = ory.get_json(ory.HYDRA_PUBLIC, ory.DISCOVERY_PATH)
         metadata = ProviderMetadata.from_document(document)
@@ -99,7 +104,7 @@ def provider_metadata() -> ProviderMetadata:
                 f"Hydra's issuer is {metadata.issuer!r} but this site expects {conf.hydra_issuer!r}: "
                 "set ORYAUTH['HYDRA_ISSUER'] to Hydra's urls.self.issuer",
             )
-        cache.set(key, document, conf.DISCOVERY_CACHE_TTL)
+        _cache().set(key, document, conf.DISCOVERY_CACHE_TTL)
     return ProviderMetadata.from_document(document)
 
 
@@ -107,13 +112,13 @@ def signing_keys(*, refresh: bool = False) -> list[dict[str, Any]]:
     """The public keys of Hydra's JWKS (cached; `refresh=True` fetches anew,
     e.g. when an ID token names a key id the cache does not know)."""
     key = cache_key("jwks")
-    jwks = None if refresh else cache.get(key)
+    jwks = None if refresh else _cache().get(key)
     if jwks is None:
         metadata = provider_metadata()
         jwks = ory.get_json(ory.HYDRA_PUBLIC, metadata.server_path(metadata.jwks_uri))
         if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
             raise OryProtocolError(ory.HYDRA_PUBLIC, "the JWKS has no 'keys' list")
-        cache.set(key, jwks, oryauth_settings().DISCOVERY_CACHE_TTL)
+        _cache().set(key, jwks, oryauth_settings().DISCOVERY_CACHE_TTL)
     return [k for k in jwks["keys"] if isinstance(k, dict)]
 
 
@@ -122,11 +127,11 @@ def refetch_signing_keys() -> list[dict[str, Any]] | None:
     rotated its keys). None when that already happened in the last
     JWKS_REFETCH_INTERVAL seconds: made-up key ids must not make the site
     hammer Hydra."""
-    if not cache.add(cache_key("jwks-refetched"), True, JWKS_REFETCH_INTERVAL):
+    if not _cache().add(cache_key("jwks-refetched"), True, JWKS_REFETCH_INTERVAL):
         return None
     return signing_keys(refresh=True)
 
 
 def forget_cached_metadata() -> None:
     """Drop the cached discovery document and JWKS (tests, key rotation by hand)."""
-    cache.delete_many([cache_key("discovery"), cache_key("jwks"), cache_key("jwks-refetched")])
+    _cache().delete_many([cache_key("discovery"), cache_key("jwks"), cache_key("jwks-refetched")])

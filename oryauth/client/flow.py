@@ -5,7 +5,6 @@ access token for the signed-in user, and how to sign out everywhere.
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -25,6 +24,7 @@ from .. import ory
 from ..conf import oryauth_settings
 from ..errors import OryError, OryProtocolError, OryRejected, OryUnavailable
 from ..identities import IdentityClaims, provision_user
+from ..parameters import parse_max_age
 from .discovery import provider_metadata
 from .idtoken import IdTokenInvalid, verify_id_token
 from .models import RelyingPartyTokens
@@ -67,8 +67,7 @@ def passthrough_parameters(query: Mapping[str, str]) -> dict[str, str]:
     prompt = query.get("prompt", "")
     if prompt and set(prompt.split()) <= _PROMPT_VALUES:
         kept["prompt"] = prompt
-    # ASCII digits, at most ten: int() of "²" or of a 5000-digit string raises.
-    if re.fullmatch(r"[0-9]{1,10}", query.get("max_age", "")):
+    if parse_max_age(query.get("max_age")) is not None:
         kept["max_age"] = query["max_age"]
     for name in ("login_hint", "acr_values"):
         value = query.get(name, "")

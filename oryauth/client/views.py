@@ -16,8 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..conf import oryauth_settings
-from ..errors import OryError, OryProtocolError, OryRejected, OryUnavailable
-from ..identities import LoginRejected
+from ..errors import LoginRejected, OryError, OryProtocolError, OryRejected, OryUnavailable
+from ..parameters import parse_max_age
 from ..redirects import safe_next_url
 from ..resolution import forget_credentials_of
 from ..responses import problem_page
@@ -42,7 +42,7 @@ def start_login(request: HttpRequest) -> HttpResponse:
     """Send the browser to Hydra to sign in; `?next=` says where to come back
     to (ignored unless it is on this site)."""
     extra = passthrough_parameters(request.GET)
-    max_age = int(extra["max_age"]) if "max_age" in extra else None
+    max_age = parse_max_age(extra.get("max_age"))
     pending = begin_login(request, safe_next_url(request, request.GET.get("next")), max_age=max_age)
     try:
         return HttpResponseRedirect(authorization_url(pending, extra))

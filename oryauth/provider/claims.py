@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils.module_loading import import_string
 from ory_client.models.identity import Identity
 
@@ -175,10 +175,15 @@ def trait_paths_of_schema(schema: Mapping[str, Any]) -> set[str]:
     return paths
 
 
+def _cache() -> Any:
+    """oryauth's cache (ORYAUTH['CACHE_ALIAS']), shared by every web process."""
+    return caches[oryauth_settings().CACHE_ALIAS]
+
+
 def known_trait_paths() -> set[str] | None:
     """Trait paths of every identity schema Kratos serves (cached briefly), or
     None when Kratos cannot tell (the admin then says "unknown")."""
-    cached = cache.get(SCHEMA_CACHE_KEY)
+    cached = _cache().get(SCHEMA_CACHE_KEY)
     if cached is not None:
         return set(cached)
     try:
@@ -190,7 +195,7 @@ def known_trait_paths() -> set[str] | None:
     for entry in schemas if isinstance(schemas, list) else []:
         if isinstance(entry, Mapping) and isinstance(entry.get("schema"), Mapping):
             paths |= trait_paths_of_schema(entry["schema"])
-    cache.set(SCHEMA_CACHE_KEY, sorted(paths), SCHEMA_CACHE_TTL)
+    _cache().set(SCHEMA_CACHE_KEY, sorted(paths), SCHEMA_CACHE_TTL)
     return paths
 
 

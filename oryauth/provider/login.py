@@ -14,7 +14,6 @@ with `?login_challenge=` and no `?flow=`. Three outcomes:
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,6 +26,7 @@ from ory_client.models.session import Session
 from .. import ory
 from ..conf import oryauth_settings
 from ..kratos_urls import create_flow_url
+from ..parameters import parse_max_age
 from ..sessions import kratos_session
 from .binding import claim_login_challenge, note_accepted_login
 from .challenges import ChallengeProblem, ask_hydra, challenge_problem_page, read_challenge, remember_client
@@ -44,12 +44,6 @@ AMR_FOR_METHOD = {
     "passkey": "hwk",
     "oidc": "fed",
 }
-
-
-# `max_age` as Hydra reads it (Go's ParseInt: ASCII digits, int64). Anything
-# else Hydra ignores, and so do we: `str.isdigit` would let "²" or a
-# 5,000-digit number through to `int()`, which raises.
-MAX_AGE_PATTERN = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -84,11 +78,11 @@ def decide_login(login_request: OAuth2LoginRequest, session: Session | None, now
     prompts = set(query.get("prompt", "").split())
     if "login" in prompts:
         return LoginDecision(accept=False, refresh=True, reason="prompt=login")
-    max_age = query.get("max_age", "")
-    if MAX_AGE_PATTERN.fullmatch(max_age):
+    max_age = parse_max_age(query.get("max_age"))
+    if max_age is not None:
         now = now or dt.datetime.now(dt.timezone.utc)
         authenticated_at = session.authenticated_at or session.issued_at
-        if authenticated_at is None or (now - authenticated_at).total_seconds() > int(max_age):
+        if authenticated_at is None or (now - authenticated_at).total_seconds() > max_age:
             return LoginDecision(accept=False, refresh=True, reason="max_age exceeded")
     context = login_request.oidc_context
     requested_acr = set(context.acr_values or []) if context else set()

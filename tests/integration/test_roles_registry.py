@@ -12,13 +12,15 @@ DJANGO_ADMIN = ["auth.group", "auth.user"]
 @pytest.mark.parametrize(
     ("site", "admin", "namespaces", "routes"),
     [
-        ("client_only", DJANGO_ADMIN, ["oryauth_client"], ["auth/callback", "auth/logged-out", "auth/login", "auth/logout", "protected/"]),
+        ("client_only", DJANGO_ADMIN, ["oryauth_client"], ["auth/backchannel-logout", "auth/callback", "auth/logged-out", "auth/login",
+                                                                 "auth/logout", "protected/"]),
         ("api_only", DJANGO_ADMIN, [], ["api/me/"]),
         (
             "identity_site",
             [*DJANGO_ADMIN, "oryauth_provider.scopeclaim"],
             ["oryauth_portal", "oryauth_provider"],
-            ["consent", "error", "login", "logout", "recovery", "registration", "settings", "signout", "verification"],
+            ["consent", "error", "login", "logout", "recovery", "registration", "sessions", "sessions/end",
+             "sessions/end-others", "sessions/revoke", "settings", "signout", "verification"],
         ),
         ("client_admin_only", [*DJANGO_ADMIN, "oryauth_client_admin.oauth2clientrecord"], [], []),
     ],

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.support.kratos import browser_login, create_identity
+from oryauth.client.models import RelyingPartyTokens
 from tests.support.site_browser import SiteBrowser
 from tests.support.stack import HYDRA_ADMIN, HYDRA_PUBLIC, hydra_cli
 
@@ -146,7 +147,7 @@ def test_a_relying_party_refresh_happens_once_across_workers() -> None:
     # straight into the site's database (the one gunicorn uses).
     with psycopg.connect(_libpq_url(os.environ["DATABASE_URL"]), autocommit=True) as connection:
         updated = connection.execute(
-            "UPDATE oryauth_relyingpartytokens SET expires_at = now() WHERE subject = %s", [identity.id]
+            f"UPDATE {RelyingPartyTokens._meta.db_table} SET expires_at = now() WHERE subject = %s", [identity.id]
         ).rowcount
     assert updated == 1
 

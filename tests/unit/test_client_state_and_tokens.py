@@ -145,7 +145,7 @@ def test_a_token_response_never_shows_its_tokens() -> None:
     assert response.expires_in == 3599
 
 
-@pytest.mark.parametrize("max_age", ["²", "٣", "9" * 5000, "12345678901", " 5", "5 "], ids=repr)
+@pytest.mark.parametrize("max_age", ["²", "٣", "9" * 5000, "1" * 19, " 5", "5 "], ids=repr)  # Hydra reads up to 18 digits
 def test_a_max_age_that_int_cannot_read_or_that_is_absurd_is_dropped(max_age: str) -> None:
     """str.isdigit() lets "²" and 5000 digits through, and the start view now
     reads max_age with int() (for the auth_time check), which raises on them."""
