@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from .. import ory
 from ..errors import OryRejected
+from ..redirects import safe_http_url
 from ..kratos_urls import FlowType
 from ..sessions import ory_cookie_header
 
@@ -132,3 +133,23 @@ def login_hint(flow: Any) -> str:
     oauth2_request = getattr(flow, "oauth2_login_request", None)
     context = getattr(oauth2_request, "oidc_context", None)
     return str(getattr(context, "login_hint", None) or "")
+
+
+@dataclass(frozen=True)
+class RequestingClient:
+    """The OAuth2 client a sign-in is for, as the page shows it."""
+
+    name: str
+    logo_uri: str | None
+
+
+def requesting_client(flow: Any) -> RequestingClient | None:
+    """The client of the Hydra login request a login or registration flow
+    carries (Kratos copies it into the flow), or None for a plain sign-in.
+    Its logo is shown only when it is an absolute http(s) URL."""
+    oauth2_request = getattr(flow, "oauth2_login_request", None)
+    client = getattr(oauth2_request, "client", None)
+    if client is None:
+        return None
+    name = str(client.client_name or client.client_id or "")
+    return RequestingClient(name=name, logo_uri=safe_http_url(client.logo_uri)) if name else None

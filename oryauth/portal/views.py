@@ -29,7 +29,7 @@ from ..resolution import caller_of, forget_credentials_of
 from ..responses import error_page_for, problem_page
 from ..sessions import has_session_cookie, ory_cookie_header
 from . import error_pages
-from .flows import FORWARDED_PARAMS, URL_PARAMS, FlowProblem, fetch_flow, login_hint, oauth2_login_challenge
+from .flows import FORWARDED_PARAMS, URL_PARAMS, FlowProblem, fetch_flow, login_hint, oauth2_login_challenge, requesting_client
 from .nodes import ADDRESS_NOT_VERIFIED, flow_ui
 
 logger = logging.getLogger(__name__)
@@ -151,6 +151,8 @@ def _page_context(request: HttpRequest, flow_type: FlowType, flow: Any) -> dict[
         "requested_aal2": getattr(requested_aal, "value", requested_aal) == "aal2",
         "refresh": bool(getattr(flow, "refresh", False)),
         "flow_state": str(getattr(state, "value", state) or ""),
+        # "To continue to Notes": the client that asked for this sign-in, if any.
+        "requesting_client": requesting_client(flow) if flow_type in ("login", "registration") else None,
     }
 
 

@@ -181,6 +181,10 @@ def test_the_hydra_cli_signs_in_with_a_password_and_consent_and_gets_real_tokens
     party = relying_party(client)
 
     party.start(page)
+    page.wait_for_url(f"{SITE}/login?flow=*")
+    # The person sees which application they are signing in to (Kratos carries Hydra's request).
+    expect(page.get_by_test_id("flow/requesting-client")).to_have_text("To continue to Hydra CLI demo")
+    screenshot(page, "provider-login-for-a-client")
     sign_in_with_password(page, identity)
     page.wait_for_url(f"{SITE}/consent?consent_challenge=*")
     expect(page.get_by_test_id("consent/title")).to_contain_text("Hydra CLI demo")

@@ -169,3 +169,40 @@ def test_kratos_urls_are_recognised_by_scheme_and_host() -> None:
     assert is_kratos_url("http://127.0.0.1:4433/self-service/login?flow=1")
     assert not is_kratos_url("http://127.0.0.1:4433@evil.example/self-service/login")
     assert not is_kratos_url("https://127.0.0.1:4433/self-service/login")
+
+
+LOGIN_REQUEST = {"challenge": "abc123", "request_url": "http://127.0.0.1:4444/oauth2/auth", "skip": False, "subject": "",
+                 "client": {"client_id": "notes-app", "client_name": "Notes"}}
+
+
+def test_the_login_page_names_the_application_the_person_is_signing_in_to(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ory_client.models import LoginFlow
+
+    request = {**LOGIN_REQUEST, "client": {**LOGIN_REQUEST["client"], "logo_uri": "https://notes.example/logo.png"}}
+    flow = LoginFlow.from_dict({**recorded("login"), "oauth2_login_request": request})
+    monkeypatch.setattr("oryauth.portal.views.fetch_flow", lambda *a, **k: flow)
+
+    soup = page(client, f"/login?flow={FLOW_ID}")
+
+    assert soup.select_one('[data-testid="flow/requesting-client"]').get_text(" ", strip=True) == "To continue to Notes"
+    assert soup.select_one('[data-testid="flow/requesting-client-logo"]')["src"] == "https://notes.example/logo.png"
+
+
+@pytest.mark.parametrize("logo", ["javascript:alert(1)", "data:image/svg+xml,<svg onload=alert(1)>", "//evil.example/x.png"])
+def test_a_clients_logo_that_is_not_an_http_url_is_not_shown(client: Client, monkeypatch: pytest.MonkeyPatch, logo: str) -> None:
+    from ory_client.models import LoginFlow
+
+    request = {**LOGIN_REQUEST, "client": {**LOGIN_REQUEST["client"], "logo_uri": logo}}
+    flow = LoginFlow.from_dict({**recorded("login"), "oauth2_login_request": request})
+    monkeypatch.setattr("oryauth.portal.views.fetch_flow", lambda *a, **k: flow)
+
+    soup = page(client, f"/login?flow={FLOW_ID}")
+
+    assert soup.select_one('[data-testid="flow/requesting-client"]') is not None
+    assert soup.select_one('[data-testid="flow/requesting-client-logo"]') is None
+
+
+def test_a_plain_sign_in_names_no_application(client: Client, flow_with) -> None:  # noqa: ANN001
+    flow_with("registration")
+
+    assert page(client, f"/registration?flow={FLOW_ID}").select_one('[data-testid="flow/requesting-client"]') is None
