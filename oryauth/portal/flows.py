@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from .. import ory
 from ..errors import OryRejected
-from ..redirects import safe_http_url
 from ..kratos_urls import FlowType
+from ..redirects import safe_http_url
 from ..sessions import ory_cookie_header
 
 # What to do instead of rendering: start a new flow (with a message), send the
