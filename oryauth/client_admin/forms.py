@@ -241,10 +241,10 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):  # type: ignore[misc,v
             if value and not GO_DURATION.match(value):
                 self.add_error(name, _("Use a duration such as 1h, 30m or 1h30m."))
             cleaned[name] = value or None
+        self.warnings = redirect_uri_warnings(cleaned.get("redirect_uris") or [])
         self._check_grants_and_response_types(cleaned)
         self._check_auth_method(cleaned)
         self._check_post_logout_uris(cleaned)
-        self.warnings = redirect_uri_warnings(cleaned.get("redirect_uris") or [])
         return cleaned
 
     def _check_grants_and_response_types(self, cleaned: dict[str, Any]) -> None:
@@ -257,7 +257,15 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):  # type: ignore[misc,v
         if "refresh_token" in grants and "authorization_code" not in grants:
             self.add_error("grant_types", _("refresh_token only works together with authorization_code."))
         if "code" in response_parts and "authorization_code" not in grants:
-            self.add_error("response_types", _("Response type code needs the authorization_code grant."))
+            held = set(self.hydra.response_types or []) if self.hydra is not None else set()
+            if "code" in held:
+                # Hydra gives every client the response type code unless told
+                # otherwise (a CLI-made client_credentials client has it): it is
+                # unused, not wrong, and must not block editing such a client.
+                self.warnings.append(str(_("Response type code is unused without the authorization_code grant; "
+                                           "untick it unless the client will get that grant.")))
+            else:
+                self.add_error("response_types", _("Response type code needs the authorization_code grant."))
         if response_parts & {"token", "id_token"} and "implicit" not in grants:
             self.add_error("response_types", _("Response types with token or id_token need the implicit grant."))
         if "authorization_code" in grants and "code" not in response_parts:

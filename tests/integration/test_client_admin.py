@@ -445,3 +445,24 @@ def test_an_edit_made_in_hydra_after_the_page_was_opened_is_not_overwritten(staf
     assert response.status_code == 200
     assert "Someone changed this client in Hydra" in response.content.decode()
     assert hydra_get(client_id)["client_name"] == "Renamed in Hydra"
+
+
+def test_a_cli_made_machine_client_with_hydras_default_response_type_can_be_edited(staff: Client, cleanup: list[str]) -> None:
+    client_id = f"machine-{uuid.uuid4().hex[:8]}"
+    # No --response-type: Hydra gives the client its default, ["code"].
+    hydra_cli("create", "oauth2-client", "-e", HYDRA_ADMIN, "--id", client_id, "--name", "Nightly job",
+              "--grant-type", "client_credentials")
+    cleanup.append(client_id)
+    assert hydra_get(client_id)["response_types"] == ["code"]
+
+    response = staff.post(
+        change_url(client_id),
+        form_data(client_id=client_id, client_name="Nightly job v2", grant_types=["client_credentials"],
+                  response_types=["code"], redirect_uris="", post_logout_redirect_uris="",
+                  hydra_version=shown_version(staff, client_id)),
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert hydra_get(client_id)["client_name"] == "Nightly job v2"
+    assert any("Response type code is unused" in str(m) for m in response.context["messages"])
