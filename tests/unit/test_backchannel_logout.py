@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from importlib import import_module
 from typing import Any
@@ -22,27 +21,15 @@ from django.test import Client
 from django.utils import timezone
 from jose import jws
 
-from oryauth import ory
-from oryauth.client import backchannel, discovery
+from oryauth.client import backchannel
 from oryauth.client.backchannel import BACKCHANNEL_LOGOUT_EVENT, LOGOUT_TOKEN_MAX_AGE
 from oryauth.client.models import RelyingPartyTokens
 from oryauth.hydra_clients import site_client_definition
-from tests.unit.test_idtoken import ISSUER, FakeHydra, sign
+from tests.support.fake_hydra import ISSUER, FakeHydra, hydra, sign  # noqa: F401 (hydra: fixture)
 
 pytestmark = pytest.mark.django_db
 
 URL = "/auth/backchannel-logout"
-
-
-@pytest.fixture
-def hydra(monkeypatch: pytest.MonkeyPatch, settings) -> Iterator[FakeHydra]:  # noqa: ANN001
-    """Hydra's discovery document and JWKS, stubbed at the `oryauth.ory` boundary."""
-    settings.ORYAUTH = {**settings.ORYAUTH, "CLIENT_ID": "site"}
-    fake = FakeHydra()
-    monkeypatch.setattr(ory, "get_json", fake.get_json)
-    discovery.forget_cached_metadata()
-    yield fake
-    discovery.forget_cached_metadata()
 
 
 def logout_claims(**changes: Any) -> dict[str, Any]:

@@ -4,70 +4,20 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from jose import jwk, jws
+from jose import jws
 
-from oryauth import ory
 from oryauth.client import discovery
 from oryauth.client.idtoken import IdTokenInvalid, access_token_hash, verify_id_token
 from oryauth.errors import OryProtocolError
-
-ISSUER = "http://127.0.0.1:4444/"
-RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-EC_KEY = ec.generate_private_key(ec.SECP256R1())
-
-
-def _pem(key: Any) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-
-
-def _public_jwk(key: Any, alg: str, kid: str) -> dict[str, Any]:
-    return {**jwk.construct(key.public_key(), alg).to_dict(), "kid": kid, "use": "sig", "alg": alg}
-
-
-class FakeHydra:
-    """Answers `ory.get_json` for the discovery document and the JWKS."""
-
-    def __init__(self) -> None:
-        self.keys = [_public_jwk(RSA_KEY, "RS256", "rsa-1"), _public_jwk(EC_KEY, "ES256", "ec-1")]
-        self.issuer = ISSUER
-        self.jwks_fetches = 0
-
-    def get_json(self, service: str, path: str) -> Any:
-        if path == ory.DISCOVERY_PATH:
-            return {
-                "issuer": self.issuer,
-                "authorization_endpoint": f"{ISSUER}oauth2/auth",
-                "token_endpoint": f"{ISSUER}oauth2/token",
-                "jwks_uri": f"{ISSUER}.well-known/jwks.json",
-            }
-        assert path == "/.well-known/jwks.json"
-        self.jwks_fetches += 1
-        return {"keys": self.keys}
-
-
-@pytest.fixture
-def hydra(monkeypatch: pytest.MonkeyPatch, settings) -> Iterator[FakeHydra]:  # noqa: ANN001
-    settings.ORYAUTH = {**settings.ORYAUTH, "CLIENT_ID": "site"}
-    fake = FakeHydra()
-    monkeypatch.setattr(ory, "get_json", fake.get_json)
-    discovery.forget_cached_metadata()
-    yield fake
-    discovery.forget_cached_metadata()
+from tests.support.fake_hydra import EC_KEY, ISSUER, RSA_KEY, FakeHydra, hydra, pem_of, public_jwk, sign  # noqa: F401 (hydra: fixture)
 
 
 def claims(**changes: Any) -> dict[str, Any]:
     now = int(time.time())
     return {"iss": ISSUER, "sub": "person-1", "aud": ["site"], "iat": now, "exp": now + 3600, "nonce": "n-1", **changes}
-
-
-def sign(payload: dict[str, Any], *, key: Any = RSA_KEY, alg: str = "RS256", kid: str = "rsa-1") -> str:
-    return jws.sign(json.dumps(payload).encode(), _pem(key), headers={"kid": kid}, algorithm=alg)
 
 
 def test_at_hash_matches_the_openid_connect_example() -> None:
@@ -121,7 +71,7 @@ def test_a_refreshed_id_token_must_name_the_same_person(hydra: FakeHydra) -> Non
 
 
 def test_a_kid_less_token_uses_the_only_key_of_its_type(hydra: FakeHydra) -> None:
-    token = jws.sign(json.dumps(claims()).encode(), _pem(RSA_KEY), algorithm="RS256")
+    token = jws.sign(json.dumps(claims()).encode(), pem_of(RSA_KEY), algorithm="RS256")
     assert verify_id_token(token, nonce="n-1")["sub"] == "person-1"
 
 
@@ -163,7 +113,7 @@ def test_a_key_with_the_right_kid_but_malformed_parameters_is_refused_not_a_cras
 def test_a_non_finite_huge_or_non_numeric_exp_or_iat_is_refused(hydra: FakeHydra, claim: str, value: object) -> None:
     """`int(issued - now)` overflowed on 10**400, and an infinite exp never expired."""
     payload = json.dumps(claims(**{claim: 0})).replace(f'"{claim}": 0', f'"{claim}": {_json_number(value)}')
-    token = jws.sign(payload.encode(), _pem(RSA_KEY), headers={"kid": "rsa-1"}, algorithm="RS256")
+    token = jws.sign(payload.encode(), pem_of(RSA_KEY), headers={"kid": "rsa-1"}, algorithm="RS256")
     with pytest.raises(IdTokenInvalid) as caught:
         verify_id_token(token, nonce="n-1")
     assert caught.value.reason == "missing_claim"
