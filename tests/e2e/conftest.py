@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,3 +55,23 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def sign_in_as_staff(page: Page, app_label: str, next_path: str) -> None:
+    """Sign a new staff member, holding every permission of `app_label`, in
+    to the Django admin through its login form, landing on `next_path`."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=f"staff-{uuid.uuid4().hex[:6]}", is_staff=True)
+    user.set_password(STAFF_PASSWORD)
+    user.save()
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label=app_label))
+    page.goto(f"/admin/login/?next={next_path}")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("input[type=submit]")

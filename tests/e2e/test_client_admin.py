@@ -7,28 +7,16 @@ import uuid
 
 import pytest
 import requests
-from django.contrib.auth.models import Permission
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot
-from tests.factories import UserFactory
+from tests.e2e.conftest import screenshot, sign_in_as_staff
 from tests.support.stack import HYDRA_ADMIN, HYDRA_PUBLIC, hydra_cli
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "correct horse battery staple"
-
-
 def sign_in_to_admin(page: Page) -> None:
-    user = UserFactory(username=f"staff-{uuid.uuid4().hex[:6]}", is_staff=True)
-    user.set_password(PASSWORD)
-    user.save()
-    user.user_permissions.set(Permission.objects.filter(codename__endswith="oauth2clientrecord"))
-    page.goto("/admin/login/?next=/admin/oryauth_client_admin/oauth2clientrecord/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    sign_in_as_staff(page, "oryauth_client_admin", "/admin/oryauth_client_admin/oauth2clientrecord/")
 
 
 def test_staff_create_a_client_and_see_its_secret_exactly_once(page: Page) -> None:

@@ -2,35 +2,21 @@
 of every device, in a real browser."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import requests
-from django.contrib.auth.models import Permission
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot
-from tests.factories import UserFactory
+from tests.e2e.conftest import screenshot, sign_in_as_staff
 from tests.support.kratos import browser_login, create_identity
 from tests.support.stack import KRATOS_PUBLIC
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "correct horse battery staple"
-
-
 def test_staff_find_a_person_and_sign_them_out_everywhere(page: Page) -> None:
     person = create_identity(first_name="Dorothy", last_name="Vaughan")
     laptop = browser_login(person)
-    staff = UserFactory(username=f"staff-{uuid.uuid4().hex[:6]}", is_staff=True)
-    staff.set_password(PASSWORD)
-    staff.save()
-    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="oryauth_identity_admin"))
 
-    page.goto("/admin/login/?next=/admin/oryauth_identity_admin/kratosidentity/")
-    page.fill("#id_username", staff.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    sign_in_as_staff(page, "oryauth_identity_admin", "/admin/oryauth_identity_admin/kratosidentity/")
     page.get_by_test_id("identities/search").fill(person.email)
     page.get_by_test_id("identities/search").press("Enter")
     screenshot(page, "identity-admin-search")

@@ -22,13 +22,13 @@ from playwright.sync_api import Page, expect
 
 from oryauth import ory
 from tests.e2e.conftest import screenshot
+from tests.support.kratos import TestIdentity, browser_login, create_identity
 from tests.support.oauth_flows import (
     create_client,
     ensure_standard_claim_mappings,
     introspect,
     verified_id_token_claims,
 )
-from tests.support.kratos import TestIdentity, browser_login, create_identity
 from tests.support.stack import BIN_DIR, HYDRA_ADMIN, HYDRA_PUBLIC, hydra_cli
 from tests.support.throwaway import spare_port
 
