@@ -63,8 +63,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $@
 
+# Debian's Chromium and the Node packages browser and interop tests use.
 browser:
 	tools/ensure-chromium.sh
+	tools/ensure-node-packages.sh
 
 ory-build:
 	tools/ory/build.sh
