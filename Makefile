@@ -15,7 +15,12 @@ else ifneq ($(PROFILE),default)
 $(error PROFILE must be 'default' or 'production', not '$(PROFILE)')
 endif
 
-.PHONY: run test lint venv browser ory-build ory-up ory-down migrate site-client setup
+# The localhost variant beside the main stack (tools/ory/up-localhost.sh):
+# passkeys, security keys and "Sign in with Example ID" on http://localhost:8100.
+run-localhost: setup
+	PYTHON=$(abspath $(PY)) tools/ory/up-localhost.sh
+
+.PHONY: run-localhost run test lint venv browser ory-build ory-up ory-down migrate site-client setup
 
 run: setup
 	@echo

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from tests.support.localhost_stack import ensure_localhost_stack_up
 from tests.support.stack import ensure_stack_up
 
 
@@ -16,6 +17,17 @@ def ory_stack() -> None:
     """
     try:
         ensure_stack_up()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def localhost_stack(ory_stack: None) -> None:
+    """The localhost variant (passkeys, security keys, Example ID): see
+    tests/support/localhost_stack.py. Fails the run (never skips) when it
+    cannot start."""
+    try:
+        ensure_localhost_stack_up()
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
 

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Starts the "localhost" variant beside the main stack (tools/ory/up.sh, which
+# it starts first when needed): WebAuthn refuses IP addresses as relying-party
+# ids, so passkeys and security keys need a site on a host name.
+#   - Kratos on http://localhost:4533 (admin 127.0.0.1:4534) with passkey,
+#     webauthn and the oidc method enabled (deploy/ory/kratos.localhost.yml);
+#   - "Example ID", a second Hydra on 127.0.0.1:4544/4545 standing in for an
+#     outside OpenID provider (deploy/ory/hydra.upstream.yml), with the OAuth2
+#     client Kratos signs people in with;
+#   - the demo site on http://localhost:8100 (its own SQLite database).
+# Returns when every part answers, or fails with the tail of the failing log.
+# Running it again while it is up does nothing; tools/ory/down.sh stops it.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+run_dir="${ORY_RUN_DIR:-$repo/.ory-run}"
+bin_dir="${ORY_BIN_DIR:-$HOME/.cache/oryauth/bin}"
+python="${PYTHON:-$repo/.venv/bin/python}"
+deadline_seconds="${ORY_UP_TIMEOUT:-60}"
+config_dir="$repo/deploy/ory"
+
+# The client "Example ID" knows Kratos by (kratos.localhost.yml names it too).
+upstream_client='{
+  "client_id": "kratos-localhost",
+  "client_secret": "upstream-client-secret-dev-only",
+  "client_name": "oryauth demo (localhost)",
+  "grant_types": ["authorization_code", "refresh_token"],
+  "response_types": ["code"],
+  "scope": "openid email profile offline_access",
+  "redirect_uris": ["http://localhost:4533/self-service/methods/oidc/callback/upstream"],
+  "token_endpoint_auth_method": "client_secret_basic"
+}'
+
+declare -A health=(
+  [upstream-hydra]="http://127.0.0.1:4544/health/ready http://127.0.0.1:4545/health/ready http://127.0.0.1:4544/.well-known/openid-configuration"
+  [localhost-kratos]="http://127.0.0.1:4533/health/ready http://127.0.0.1:4534/admin/health/ready"
+  [localhost-site]="http://127.0.0.1:8100/health/live"
+)
+parts=(upstream-hydra localhost-kratos localhost-site)
+
+fail() {  # fail "explanation" [log file]
+  echo >&2
+  echo "up-localhost: $1" >&2
+  if [[ -n "${2:-}" && -f "$2" ]]; then
+    echo "--- last lines of $2 ---" >&2
+    tail -n 25 "$2" >&2
+    echo "---" >&2
+  fi
+  exit 1
+}
+
+is_running() { [[ -f "$run_dir/$1.pid" ]] && kill -0 "$(cat "$run_dir/$1.pid")" 2>/dev/null; }
+
+is_healthy() {
+  local url
+  for url in ${health[$1]}; do curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null || return 1; done
+}
+
+wait_until_healthy() {  # wait_until_healthy PART
+  local started
+  started=$(date +%s)
+  until is_healthy "$1"; do
+    is_running "$1" || fail "$1 exited during start-up (its log names the cause)." "$run_dir/$1.log"
+    (($(date +%s) - started > deadline_seconds)) && fail "$1 did not become ready within ${deadline_seconds}s." "$run_dir/$1.log"
+    sleep 0.2
+  done
+}
+
+stop_part() {
+  local pid_file="$run_dir/$1.pid" pid
+  [[ -f "$pid_file" ]] || return 0
+  pid=$(cat "$pid_file")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+  fi
+  rm -f "$pid_file"
+}
+
+start() {  # start NAME command...
+  local name=$1; shift
+  (cd "$config_dir" && exec "$@") >"$run_dir/$name.log" 2>&1 &
+  echo $! >"$run_dir/$name.pid"
+}
+
+"$repo/tools/ory/up.sh"
+
+all_up=1
+for part in "${parts[@]}"; do is_running "$part" && is_healthy "$part" || all_up=; done
+if [[ $all_up ]]; then
+  echo "up-localhost: already up (site http://localhost:8100)"
+  exit 0
+fi
+for part in "${parts[@]}"; do stop_part "$part"; done
+
+started=$(date +%s)
+echo "up-localhost: starting Example ID (a second Hydra on 4544/4545)"
+start upstream-hydra "$bin_dir/hydra" serve all --dev -c hydra.upstream.yml
+wait_until_healthy upstream-hydra
+curl -fsS -o "$run_dir/upstream-client.json" --max-time 5 -H 'Content-Type: application/json' \
+  -d "$upstream_client" http://127.0.0.1:4545/admin/clients \
+  || fail "registering Kratos's client in Example ID failed." "$run_dir/upstream-hydra.log"
+
+echo "up-localhost: starting Kratos on http://localhost:4533 (passkeys, security keys, Example ID)"
+kratos_dsn="sqlite://$run_dir/localhost-kratos.sqlite?_fk=true&mode=rwc&_journal_mode=WAL&_busy_timeout=10000"
+(cd "$config_dir" && DSN="$kratos_dsn" "$bin_dir/kratos" migrate sql -e --yes -c kratos.yml -c kratos.localhost.yml \
+  >"$run_dir/localhost-kratos-migrate.log" 2>&1) || fail "Kratos migrations failed." "$run_dir/localhost-kratos-migrate.log"
+DSN="$kratos_dsn" start localhost-kratos "$bin_dir/kratos" serve --dev --watch-courier -c kratos.yml -c kratos.localhost.yml
+wait_until_healthy localhost-kratos
+
+echo "up-localhost: starting the demo site on http://localhost:8100"
+site_env=(
+  "DATABASE_URL=sqlite:///$run_dir/localhost-site.sqlite3"
+  # Django asks Kratos on loopback; browsers use the host name WebAuthn needs.
+  "KRATOS_PUBLIC_URL=http://127.0.0.1:4533"
+  "KRATOS_BROWSER_URL=http://localhost:4533"
+  "KRATOS_ADMIN_URL=http://127.0.0.1:4534"
+  "ORYAUTH_API_AUDIENCE=http://localhost:8100/api/"
+)
+env "${site_env[@]}" "$python" "$repo/manage.py" migrate --noinput >"$run_dir/localhost-site-migrate.log" 2>&1 \
+  || fail "the site's migrations failed." "$run_dir/localhost-site-migrate.log"
+(cd "$repo" && exec env "${site_env[@]}" "$python" manage.py runserver 127.0.0.1:8100 --noreload) >"$run_dir/localhost-site.log" 2>&1 &
+echo $! >"$run_dir/localhost-site.pid"
+wait_until_healthy localhost-site
+
+echo "up-localhost: ready in $(($(date +%s) - started))s — site http://localhost:8100, Kratos http://localhost:4533, Example ID http://127.0.0.1:4544"
