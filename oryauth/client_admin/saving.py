@@ -7,6 +7,7 @@ answered, so a refusal changes nothing anywhere.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,8 @@ from .. import hydra_clients
 from ..conf import oryauth_settings
 from ..errors import OryError
 from ..hydra_clients import hydra_values, initial_from_client
+
+logger = logging.getLogger(__name__)
 
 # A sent add form is remembered this long, so sending it twice creates one client.
 SUBMISSION_MEMORY_SECONDS = 24 * 3600
@@ -89,15 +92,41 @@ def save_client(
 
 
 def _create(values: dict[str, Any], client_id: str | None, submission_id: str) -> SavedClient:
-    cache = caches[oryauth_settings().CACHE_ALIAS]
-    key = f"oryauth:client-create:{submission_id}"
-    if submission_id and not cache.add(key, True, SUBMISSION_MEMORY_SECONDS):
-        raise AlreadySubmitted()
+    remembered = submission_id and _remember_submission(submission_id)
     try:
         definition = OAuth2Client.from_dict({**values, "client_id": client_id})
         assert definition is not None  # from_dict returns None only for None
         client = hydra_clients.create_client(definition)
     except OryError:
-        cache.delete(key)  # nothing was created: sending it again is fine
+        if remembered:
+            _forget_submission(submission_id)  # nothing was created: sending it again is fine
         raise
     return SavedClient(client, created=True, new_secret=client.client_secret, needs_new_secret=False)
+
+
+def _submission_key(submission_id: str) -> str:
+    return f"oryauth:client-create:{submission_id}"
+
+
+def _remember_submission(submission_id: str) -> bool:
+    """Note that this add form was sent; AlreadySubmitted when it was before.
+
+    False when the cache cannot be asked (Redis down): the client is still
+    created, because refusing staff's save for a missing guard loses their
+    work, while a second click during an outage at worst makes a second client
+    they can delete."""
+    try:
+        added = caches[oryauth_settings().CACHE_ALIAS].add(_submission_key(submission_id), True, SUBMISSION_MEMORY_SECONDS)
+    except Exception as exc:  # noqa: BLE001 (any backend: Redis, Memcached, database)
+        logger.warning("The cache failed (%s: %s); creating the client without the double-submission guard.", type(exc).__name__, exc)
+        return False
+    if not added:
+        raise AlreadySubmitted()
+    return True
+
+
+def _forget_submission(submission_id: str) -> None:
+    try:
+        caches[oryauth_settings().CACHE_ALIAS].delete(_submission_key(submission_id))
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("The cache failed (%s: %s); this add form cannot be sent again for a day.", type(exc).__name__, exc)

@@ -255,3 +255,37 @@ def test_a_save_that_fails_half_way_undoes_its_first_half(monkeypatch: pytest.Mo
         )
 
     assert fake.patches == [{"client_name": "New"}, {"client_name": "Old"}]
+
+
+class CacheServerDown:
+    """Django's cache while its Redis is down: every call raises, as redis-py does."""
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6389. Connection refused.")
+
+        return fail
+
+
+def test_an_add_form_is_saved_when_the_cache_guarding_against_double_submission_is_down(
+    hydra: FakeHydraAdmin, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from oryauth.client_admin import saving
+
+    monkeypatch.setattr(saving, "caches", {"default": CacheServerDown()})
+    form = OAuth2ClientForm(valid(submission_id="a1b2c3"))
+
+    assert form.is_valid(), form.errors
+    assert [action for action, _ in hydra.calls] == ["create"]
+    assert "without the double-submission guard" in caplog.text
+
+
+def test_a_refused_add_form_with_the_cache_down_is_a_form_error_not_a_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    from oryauth.client_admin import saving
+
+    monkeypatch.setattr(ory, "hydra_admin", lambda: FakeHydraAdmin(error=OryUnavailable("Hydra admin", "connection refused")))
+    monkeypatch.setattr(saving, "caches", {"default": CacheServerDown()})
+    form = OAuth2ClientForm(valid(submission_id="a1b2c3"))
+
+    assert not form.is_valid()
+    assert form.non_field_errors()
