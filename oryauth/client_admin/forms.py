@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from ory_client.models.o_auth2_client import OAuth2Client
 
 from .. import hydra_clients
-from ..errors import OryError, OryRejected, OryUnavailable
+from ..errors import OryError, OryRejected
 from ..hydra_clients import initial_from_client
-from ..redirects import split_url
+from .hydra_refusals import field_for_hydra_error, readable_time, unreachable_message
 from .models import OAuth2ClientRecord
 from .saving import AlreadySubmitted, ChangedInHydra, ClientPage, SavedClient, save_client
+from .uris import absolute_uri, cors_origin, origin, redirect_uri_warnings
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -209,22 +208,13 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):  # type: ignore[misc,v
         return " ".join(tokens)
 
     def clean_redirect_uris(self) -> list[str]:
-        return [_absolute_uri(uri) for uri in self.cleaned_data["redirect_uris"]]
+        return [absolute_uri(uri) for uri in self.cleaned_data["redirect_uris"]]
 
     def clean_post_logout_redirect_uris(self) -> list[str]:
-        return [_absolute_uri(uri) for uri in self.cleaned_data["post_logout_redirect_uris"]]
+        return [absolute_uri(uri) for uri in self.cleaned_data["post_logout_redirect_uris"]]
 
     def clean_allowed_cors_origins(self) -> list[str]:
-        origins = self.cleaned_data["allowed_cors_origins"]
-        for origin in origins:
-            parts = split_url(origin)
-            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-                raise forms.ValidationError(_("%(origin)s is not an http(s) origin."), params={"origin": origin})
-            if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
-                raise forms.ValidationError(
-                    _("%(origin)s must be an origin only (scheme, host, port), without a path."), params={"origin": origin}
-                )
-        return origins
+        return [cors_origin(value) for value in self.cleaned_data["allowed_cors_origins"]]
 
     def clean_metadata(self) -> dict[str, Any]:
         value = self.cleaned_data["metadata"]
@@ -295,9 +285,9 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):  # type: ignore[misc,v
             self.add_error("jwks_uri", _("private_key_jwt needs the URI of the client's public keys (JWKS)."))
 
     def _check_post_logout_uris(self, cleaned: dict[str, Any]) -> None:
-        redirect_origins = {_origin(uri) for uri in cleaned.get("redirect_uris") or []}
+        redirect_origins = {origin(uri) for uri in cleaned.get("redirect_uris") or []}
         for uri in cleaned.get("post_logout_redirect_uris") or []:
-            if _origin(uri) not in redirect_origins:
+            if origin(uri) not in redirect_origins:
                 self.add_error(
                     "post_logout_redirect_uris",
                     _("%(uri)s must share scheme, host and port with one of the redirect URIs (Hydra requires it).")
@@ -312,7 +302,7 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):  # type: ignore[misc,v
         if self.errors:
             return
         if self.hydra_error is not None:
-            self.add_error(None, _unreachable_message(self.hydra_error))
+            self.add_error(None, unreachable_message(self.hydra_error))
             return
         try:
             self.saved = save_client(
@@ -327,7 +317,7 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):  # type: ignore[misc,v
         except ChangedInHydra as exc:
             self.add_error(None, _("Someone changed this client in Hydra (at %(when)s) after you opened this page. "
                                    "Nothing was saved: reload the page to see the current values, then make your "
-                                   "change again.") % {"when": _readable_time(exc.updated_at)})
+                                   "change again.") % {"when": readable_time(exc.updated_at)})
         except OryError as exc:
             self._add_hydra_error(exc)
 
@@ -337,95 +327,8 @@ class OAuth2ClientForm(forms.ModelForm, _LifespanFields):  # type: ignore[misc,v
 
     def _add_hydra_error(self, exc: OryError) -> None:
         if not isinstance(exc, OryRejected):
-            self.add_error(None, _unreachable_message(exc))
+            self.add_error(None, unreachable_message(exc))
             return
         message = _("Hydra refused the change: %(reason)s") % {"reason": exc.message or exc.error_id or exc.status}
         field = field_for_hydra_error(exc)
         self.add_error(field if field in self.fields else None, message)
-
-
-def _readable_time(iso: str) -> str:
-    try:
-        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M:%S %Z").strip()
-    except ValueError:
-        return iso
-
-
-def _unreachable_message(exc: OryError) -> str:
-    if isinstance(exc, OryUnavailable) and "timeout" in exc.reason:
-        # A request that timed out may still have reached Hydra: say so honestly.
-        return str(
-            _("Hydra did not answer in time (%(reason)s). Django's copy was not changed; open the client again to "
-              "see whether Hydra applied the change before it stopped answering.")
-            % {"reason": exc}
-        )
-    return str(
-        _("Hydra could not be asked (%(reason)s). Nothing was changed; your input is kept, save again when Hydra is back.")
-        % {"reason": exc}
-    )
-
-
-def field_for_hydra_error(exc: OryRejected) -> str | None:
-    """The form field a Hydra refusal is about, read from its error id and text."""
-    if exc.status == 409:
-        return "client_id"
-    text = f"{exc.error_id} {exc.message}".lower()
-    for needle, field in (
-        ("post_logout_redirect_uri", "post_logout_redirect_uris"),
-        ("invalid_redirect_uri", "redirect_uris"),
-        ("redirect", "redirect_uris"),
-        ("allowed_cors_origins", "allowed_cors_origins"),
-        ("jwks", "jwks_uri"),
-        ("subject type", "subject_type"),
-        ("token_endpoint_auth", "token_endpoint_auth_method"),
-        ("lifespan", None),
-        ("metadata", "metadata"),
-        ("scope", "scope"),
-    ):
-        if needle in text:
-            return field
-    return None
-
-
-def _absolute_uri(uri: str) -> str:
-    parts = split_url(uri)
-    if parts is None:
-        raise forms.ValidationError(_("%(uri)s is not a valid URL (check the host and port)."), params={"uri": uri})
-    if not parts.scheme or (parts.scheme in ("http", "https") and not parts.hostname):
-        raise forms.ValidationError(_("%(uri)s is not an absolute URL."), params={"uri": uri})
-    if "#" in uri:
-        raise forms.ValidationError(_("%(uri)s must not contain a fragment (#...)."), params={"uri": uri})
-    if any(ch.isspace() for ch in uri):
-        raise forms.ValidationError(_("%(uri)s must not contain spaces."), params={"uri": uri})
-    return uri
-
-
-def _origin(uri: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(uri)
-    return parts.scheme, parts.hostname or "", parts.port
-
-
-def redirect_uri_warnings(uris: list[str]) -> list[str]:
-    """Pairs of redirect URIs Hydra treats as different although people read
-    them as the same: a trailing slash, or localhost vs 127.0.0.1."""
-
-    def loose(uri: str) -> str:
-        parts = urlsplit(uri)
-        host = "127.0.0.1" if parts.hostname in ("localhost", "127.0.0.1", "::1") else parts.hostname or ""
-        netloc = host + (f":{parts.port}" if parts.port else "")
-        return parts._replace(netloc=netloc, path=parts.path.rstrip("/")).geturl()
-
-    warnings: list[str] = []
-    for index, first in enumerate(uris):
-        for second in uris[index + 1 :]:
-            if first != second and loose(first) == loose(second):
-                warnings.append(
-                    str(
-                        _(
-                            "%(a)s and %(b)s differ only by a trailing slash or the host spelling; Hydra matches "
-                            "redirect URIs exactly, so the client must send one of them character for character."
-                        )
-                        % {"a": first, "b": second}
-                    )
-                )
-    return warnings

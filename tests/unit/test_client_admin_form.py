@@ -9,7 +9,9 @@ import pytest
 from ory_client.models.o_auth2_client import OAuth2Client
 
 from oryauth import hydra_clients, ory
-from oryauth.client_admin.forms import OAuth2ClientForm, field_for_hydra_error, redirect_uri_warnings
+from oryauth.client_admin.forms import OAuth2ClientForm
+from oryauth.client_admin.hydra_refusals import field_for_hydra_error
+from oryauth.client_admin.uris import redirect_uri_warnings
 from oryauth.errors import OryRejected, OryUnavailable
 
 
