@@ -9,13 +9,7 @@ process, so these tests observe it through the browser and the Ory APIs.
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
-import requests
-
-from tests.support.stack import REPO
+from tests.support.stack import ensure_up
 
 SITE = "http://localhost:8100"
 KRATOS_PUBLIC = "http://localhost:4533"
@@ -36,38 +30,6 @@ HEALTH_URLS = [
 ]
 
 
-def _unhealthy() -> list[str]:
-    failing = []
-    for url in HEALTH_URLS:
-        try:
-            if requests.get(url, timeout=2).status_code != 200:
-                failing.append(url)
-        except requests.RequestException:
-            failing.append(url)
-    return failing
-
-
 def ensure_localhost_stack_up() -> None:
-    """Start the variant with the project's script unless it already answers.
-
-    Raises RuntimeError with the script's output when it cannot start: the
-    tests must fail loudly, never skip.
-    """
-    if not _unhealthy():
-        return
-    result = subprocess.run(
-        [str(REPO / "tools" / "ory" / "up-localhost.sh")],
-        cwd=REPO,
-        env={**os.environ, "PYTHON": sys.executable},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    still = _unhealthy()
-    if result.returncode != 0 or still:
-        raise RuntimeError(
-            "The localhost variant (passkeys, Example ID) is not running and "
-            "tools/ory/up-localhost.sh could not start it.\n"
-            f"Not answering: {', '.join(still) or 'none'}\n"
-            f"--- script output ---\n{result.stdout}\n{result.stderr}"
-        )
+    """Start the variant with tools/ory/up-localhost.sh unless it answers."""
+    ensure_up("up-localhost.sh", HEALTH_URLS, "The localhost variant (passkeys, Example ID)")

@@ -26,10 +26,10 @@ HEALTH_URLS = [
 ]
 
 
-def unhealthy_endpoints() -> list[str]:
+def unhealthy_endpoints(urls: list[str] = HEALTH_URLS) -> list[str]:
     """The health URLs that do not answer 200 right now."""
     failing = []
-    for url in HEALTH_URLS:
+    for url in urls:
         try:
             if requests.get(url, timeout=2).status_code != 200:
                 failing.append(url)
@@ -38,28 +38,34 @@ def unhealthy_endpoints() -> list[str]:
     return failing
 
 
-def ensure_stack_up() -> None:
-    """Start the stack with the project's script unless it already answers.
+def ensure_up(script: str, health_urls: list[str], what: str) -> None:
+    """Start `what` with the project's `script` (under tools/ory/) unless every
+    health URL already answers.
 
     Raises RuntimeError with the script's explanation when it cannot start:
     the tests must fail loudly, never skip.
     """
-    if not unhealthy_endpoints():
+    if not unhealthy_endpoints(health_urls):
         return
     result = subprocess.run(
-        [str(REPO / "tools" / "ory" / "up.sh")],
+        [str(REPO / "tools" / "ory" / script)],
         cwd=REPO,
         env={**os.environ, "PYTHON": sys.executable},
         capture_output=True,
         text=True,
         timeout=900,
     )
-    still = unhealthy_endpoints()
+    still = unhealthy_endpoints(health_urls)
     if result.returncode != 0 or still:
         raise RuntimeError(
-            "The Ory stack is not running and tools/ory/up.sh could not start it.\n"
+            f"{what} is not running and tools/ory/{script} could not start it.\n"
             f"Not answering: {', '.join(still) or '-'}\n{result.stdout}\n{result.stderr}"
         )
+
+
+def ensure_stack_up() -> None:
+    """Kratos, Hydra and the SMTP sink (tools/ory/up.sh)."""
+    ensure_up("up.sh", HEALTH_URLS, "The Ory stack")
 
 
 def hydra_cli(*args: str) -> str:

@@ -18,6 +18,8 @@ bin_dir="${ORY_BIN_DIR:-$HOME/.cache/oryauth/bin}"
 python="${PYTHON:-$repo/.venv/bin/python}"
 deadline_seconds="${ORY_UP_TIMEOUT:-60}"
 config_dir="$repo/deploy/ory"
+script_name=up-localhost
+source "$repo/tools/ory/lib.sh"
 
 # The client "Example ID" knows Kratos by (kratos.localhost.yml names it too).
 upstream_client='{
@@ -38,19 +40,6 @@ declare -A health=(
 )
 parts=(upstream-hydra localhost-kratos localhost-site)
 
-fail() {  # fail "explanation" [log file]
-  echo >&2
-  echo "up-localhost: $1" >&2
-  if [[ -n "${2:-}" && -f "$2" ]]; then
-    echo "--- last lines of $2 ---" >&2
-    tail -n 25 "$2" >&2
-    echo "---" >&2
-  fi
-  exit 1
-}
-
-is_running() { [[ -f "$run_dir/$1.pid" ]] && kill -0 "$(cat "$run_dir/$1.pid")" 2>/dev/null; }
-
 is_healthy() {
   local url
   for url in ${health[$1]}; do curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null || return 1; done
@@ -64,18 +53,6 @@ wait_until_healthy() {  # wait_until_healthy PART
     (($(date +%s) - started > deadline_seconds)) && fail "$1 did not become ready within ${deadline_seconds}s." "$run_dir/$1.log"
     sleep 0.2
   done
-}
-
-stop_part() {
-  local pid_file="$run_dir/$1.pid" pid
-  [[ -f "$pid_file" ]] || return 0
-  pid=$(cat "$pid_file")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid"
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-  fi
-  rm -f "$pid_file"
 }
 
 start() {  # start NAME command...
@@ -92,7 +69,7 @@ if [[ $all_up ]]; then
   echo "up-localhost: already up (site http://localhost:8100)"
   exit 0
 fi
-for part in "${parts[@]}"; do stop_part "$part"; done
+for part in "${parts[@]}"; do stop_pid_file "$run_dir/$part.pid" quiet; done
 
 started=$(date +%s)
 echo "up-localhost: starting Example ID (a second Hydra on 4544/4545)"

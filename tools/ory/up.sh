@@ -21,6 +21,8 @@ bin_dir="${ORY_BIN_DIR:-$HOME/.cache/oryauth/bin}"
 python="${PYTHON:-$repo/.venv/bin/python}"
 deadline_seconds="${ORY_UP_TIMEOUT:-60}"
 config_dir="$repo/deploy/ory"
+script_name=ory-up
+source "$repo/tools/ory/lib.sh"
 
 # name -> "port ..." it must answer on (health URL for Ory, TCP for the sink).
 declare -A health=(
@@ -31,19 +33,6 @@ declare -A ports=([kratos]="4433 4434" [hydra]="4444 4445" [mailsink]="1025")
 services=(mailsink kratos hydra)
 
 mkdir -p "$run_dir/mail"
-
-fail() {  # fail "explanation" [log file]
-  echo >&2
-  echo "ory-up: $1" >&2
-  if [[ -n "${2:-}" && -f "$2" ]]; then
-    echo "--- last lines of $2 ---" >&2
-    tail -n 25 "$2" >&2
-    echo "---" >&2
-  fi
-  exit 1
-}
-
-is_running() { [[ -f "$run_dir/$1.pid" ]] && kill -0 "$(cat "$run_dir/$1.pid")" 2>/dev/null; }
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
