@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from ory_client.models import OAuth2Client
@@ -38,6 +39,15 @@ def staff_edited_mappings(live_server) -> None:  # noqa: ANN001 (after the live 
     ScopeClaim.objects.filter(scope="profile", claim="given_name").update(enabled=False)
 
 
+def assert_mapped_claims(claims: dict[str, Any], person: TestIdentity) -> None:
+    """The claims `staff_edited_mappings` grant `person` for email and profile."""
+    assert claims["sub"] == person.id
+    assert claims["email"] == person.email and claims["email_verified"] is True
+    assert claims["name"] == "Grace Hopper" and claims["family_name"] == "Hopper"
+    assert claims["nickname"] == "Grace"  # the mapping staff added
+    assert "given_name" not in claims  # the mapping staff switched off
+
+
 @pytest.fixture
 def person() -> TestIdentity:
     """A person registered in the real Kratos, address verified."""
@@ -58,8 +68,9 @@ def rp_origin() -> Iterator[RelyingPartyOrigin]:
 def oauth_client(rp_origin: RelyingPartyOrigin) -> Iterator[OAuth2Client]:
     """A confidential client in the real Hydra, made with oryauth's own helper,
     whose redirect and post-logout URIs are on the relying party's origin."""
+    client_id = f"interop-{uuid.uuid4().hex[:10]}"
     definition = OAuth2Client(
-        client_id=f"interop-{uuid.uuid4().hex[:10]}",
+        client_id=client_id,
         client_secret=f"interop-secret-{uuid.uuid4().hex}",
         client_name="Interop relying party",
         grant_types=["authorization_code", "refresh_token"],
@@ -72,4 +83,4 @@ def oauth_client(rp_origin: RelyingPartyOrigin) -> Iterator[OAuth2Client]:
     created, _ = hydra_clients.create_or_replace_client(definition)
     # Hydra answers the create call with the secret in clear once.
     yield created.model_copy(update={"client_secret": definition.client_secret})
-    hydra_clients.delete_client(definition.client_id)
+    hydra_clients.delete_client(client_id)

@@ -22,7 +22,7 @@ from ory_client.models import OAuth2Client
 from playwright.sync_api import Page
 
 from oryauth import ory
-from tests.interop.conftest import SCOPES
+from tests.interop.conftest import SCOPES, assert_mapped_claims
 from tests.interop.relying_party_origin import SITE, RelyingPartyOrigin, sign_in_and_consent, sign_out_through_end_session
 from tests.support.kratos import TestIdentity
 from tests.support.stack import HYDRA_PUBLIC, REPO
@@ -104,15 +104,6 @@ def silent_authorization_refused(page: Page, rp: OpenIdClient, origin: RelyingPa
     with pytest.raises(LibraryRefused) as refused:
         exchange(rp, silent, back)
     return str(refused.value.detail["error"])
-
-
-def assert_mapped_claims(claims: dict[str, Any], person: TestIdentity) -> None:
-    """The claims the staff-edited mappings grant for email and profile."""
-    assert claims["sub"] == person.id
-    assert claims["email"] == person.email and claims["email_verified"] is True
-    assert claims["name"] == "Grace Hopper" and claims["family_name"] == "Hopper"
-    assert claims["nickname"] == "Grace"  # the mapping staff added
-    assert "given_name" not in claims  # the mapping staff switched off
 
 
 def test_openid_client_signs_in_refreshes_reads_userinfo_and_signs_out_through_end_session(
