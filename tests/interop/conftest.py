@@ -12,7 +12,7 @@ from ory_client.models import OAuth2Client
 
 from oryauth import hydra_clients
 from oryauth.provider.models import ScopeClaim
-from tests.e2e.conftest import browser, page  # noqa: F401 (the browser tests' Chromium fixtures)
+from tests.e2e.conftest import page  # noqa: F401 (the browser tests' page, on the shared Chromium in tests/conftest.py)
 from tests.interop.relying_party_origin import RelyingPartyOrigin
 from tests.support.kratos import TestIdentity, create_identity
 from tests.support.oauth_flows import ensure_standard_claim_mappings
@@ -81,6 +81,6 @@ def oauth_client(rp_origin: RelyingPartyOrigin) -> Iterator[OAuth2Client]:
         token_endpoint_auth_method="client_secret_basic",
     )
     created, _ = hydra_clients.create_or_replace_client(definition)
-    # Hydra answers the create call with the secret in clear once.
+    # The relying party needs the secret in clear; Hydra's answer need not repeat it.
     yield created.model_copy(update={"client_secret": definition.client_secret})
     hydra_clients.delete_client(client_id)

@@ -127,6 +127,9 @@ def test_openid_client_signs_in_refreshes_reads_userinfo_and_signs_out_through_e
 
     userinfo = openid_client.step("userinfo", access_token=refreshed["access_token"], expected_subject=person.id)
     assert_mapped_claims(userinfo, person)
+    with pytest.raises(LibraryRefused) as foreign:  # the library's own sub check is on
+        openid_client.step("userinfo", access_token=refreshed["access_token"], expected_subject="someone-else")
+    assert foreign.value.detail["code"] == "OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED", foreign.value.detail
 
     # Signed in: a silent authorization (prompt=none) passes the login step
     # and stops at consent (not remembered), so the library hears consent_required.
