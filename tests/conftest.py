@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.support.localhost_stack import ensure_localhost_stack_up
 from tests.support.stack import ensure_stack_up
+
+CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +35,19 @@ def localhost_stack(ory_stack: None) -> None:
         ensure_localhost_stack_up()
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, one for the whole run: the browser tests (tests/e2e)
+    and the interop tests (tests/interop) share it, since Playwright's sync
+    API cannot run twice at once in one thread."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run tools/ensure-chromium.sh (make test does).", pytrace=False)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
 
 
 # tests/production needs the production profile's PostgreSQL, Redis and
