@@ -104,6 +104,10 @@ def test_signed_out_pages(audited: Audited) -> None:
     page.goto(f"/consent?consent_challenge={uuid.uuid4().hex}")
     audited.check("provider-unknown-challenge")
 
+    page.goto("/auth/logout")  # the relying party's sign-out page
+    expect(page.get_by_test_id("rp-logout/submit")).to_be_visible()
+    audited.check("relying-party-logout")
+
 
 def test_signed_in_pages(audited: Audited) -> None:
     page = audited.page
