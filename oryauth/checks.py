@@ -6,7 +6,7 @@ the setting's name instead of surfacing as a failure on the first request.
 Each role registers its own checks (`oryauth/<role>/checks.py`); URL checks
 look only at the settings the installed roles use (`conf.used_url_settings`).
 
-Ids are stable: add new ones, never renumber. Core: E000-E004, W001,
+Ids are stable: add new ones, never renumber. Core: E000-E004, W001, E050,
 E020/W020/W021/E024, E030-E037, W030-W031. Relying party: E010-E014,
 E021-E023, W022-W023. Provider: E040-E043.
 """
@@ -89,7 +89,28 @@ def check_oryauth_settings(app_configs: Any = None, **kwargs: Any) -> list[Check
     timeout = given.get("HTTP_TIMEOUT", 1.0)
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
         messages.append(Error(f"ORYAUTH['HTTP_TIMEOUT'] = {timeout!r} must be a positive number of seconds.", id="oryauth.E003"))
+    if not _is_policy_additions(given.get("CONTENT_SECURITY_POLICY", {})):
+        messages.append(Error(
+            f"ORYAUTH['CONTENT_SECURITY_POLICY'] = {given['CONTENT_SECURITY_POLICY']!r} must be None or a dict of "
+            "directive names to lists of sources.",
+            hint="For example {'img-src': ['https://cdn.example.org']}.", id="oryauth.E050",
+        ))
     return messages
+
+
+def _is_policy_additions(value: Any) -> bool:
+    """None (no policy) or {directive: source(s)} with plain words: a ";" or a
+    newline would smuggle a directive or a header into the policy."""
+    if value is None:
+        return True
+
+    def plain(word: Any) -> bool:
+        return isinstance(word, str) and bool(word) and not any(c in word for c in ";,\r\n")
+
+    return isinstance(value, dict) and all(
+        plain(name) and (plain(sources) or (isinstance(sources, (list, tuple)) and all(plain(s) for s in sources)))
+        for name, sources in value.items()
+    )
 
 
 def list_setting(given: dict[str, Any], name: str) -> tuple[str, ...] | None:

@@ -147,6 +147,12 @@ class OryAuthSettings:
     # f(identity, granted_scopes, claims: oryauth.provider.claims.TokenClaims) -> TokenClaims.
     PROVIDER_CLAIMS_HOOK: str = ""
 
+    # --- Every page oryauth renders ---
+    # Sources added to the Content-Security-Policy oryauth sends with its
+    # pages, per directive ({"img-src": ["https://cdn.example.org"]}); None
+    # sends no policy (a site that sets its own). See oryauth/csp.py.
+    CONTENT_SECURITY_POLICY: dict[str, tuple[str, ...]] | None = dataclasses.field(default_factory=dict)
+
     @property
     def kratos_browser_url(self) -> str:
         return self.KRATOS_BROWSER_URL or self.KRATOS_PUBLIC_URL

@@ -3,7 +3,7 @@
     path("", include("oryauth.urls")),
 
 mounts, for each installed role, its pages at the paths the shipped Kratos
-and Hydra configs name (deploy/ory/): the portal's `/login`, `/registration`,
+and Hydra configs name (deploy/ory/): the portal's `/account`, `/login`, `/registration`,
 `/recovery`, `/verification`, `/settings`, `/error`, `/signout`; the
 provider's `/consent` and `/logout`; the relying party's `/auth/login`,
 `/auth/callback`, `/auth/logout`, `/auth/logged-out`. A role that is not

@@ -1,6 +1,7 @@
 """Relying-party views; `include("oryauth.urls")` mounts them under /auth/."""
 from django.urls import path
 
+from ..csp import with_content_security_policy
 from ..responses import answers_ory_errors
 from . import views
 
@@ -15,3 +16,5 @@ urlpatterns = [
     # Answers every failure itself (400, never a page): Hydra is the caller.
     path("backchannel-logout", views.backchannel_logout, name="backchannel-logout"),
 ]
+# oryauth's Content-Security-Policy on every page of this role (oryauth/csp.py).
+urlpatterns = with_content_security_policy(urlpatterns)

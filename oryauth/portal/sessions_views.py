@@ -16,6 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from ..csp import allow_sources
 from ..sessions import has_session_cookie, kratos_session
 from . import sessions
 from .views import login_first
@@ -40,7 +41,9 @@ def sessions_page(request: HttpRequest) -> HttpResponse:
     if overview is None:
         return _sign_in_first(request)
     grants = sessions.grants_of(overview.identity_id) if sessions.grants_are_shown() else None
-    return render(request, "oryauth/portal/sessions.html", {"overview": overview, "grants": grants})
+    response = render(request, "oryauth/portal/sessions.html", {"overview": overview, "grants": grants})
+    allow_sources(response, "img-src", [grant.logo_uri for grant in grants or []])  # the applications' logos
+    return response
 
 
 @csrf_protect

@@ -2,13 +2,15 @@
 Hydra's urls.login point at (deploy/ory/)."""
 from django.urls import path
 
+from ..csp import with_content_security_policy
 from ..responses import answers_ory_errors
-from . import sessions_views, views
+from . import account_views, sessions_views, views
 
 # Every view answers an Ory failure with a page (503 when Ory is down), with
 # or without OryErrorPageMiddleware.
 app_name = "oryauth_portal"
 urlpatterns = [
+    path("account", answers_ory_errors(account_views.account_page), name="account"),
     path("login", answers_ory_errors(views.login), name="login"),
     path("registration", answers_ory_errors(views.registration), name="registration"),
     path("recovery", answers_ory_errors(views.recovery), name="recovery"),
@@ -21,3 +23,5 @@ urlpatterns = [
     path("sessions/end-others", answers_ory_errors(sessions_views.end_other_sessions), name="end_other_sessions"),
     path("sessions/revoke", answers_ory_errors(sessions_views.revoke_grant), name="revoke_grant"),
 ]
+# oryauth's Content-Security-Policy on every page of this role (oryauth/csp.py).
+urlpatterns = with_content_security_policy(urlpatterns)

@@ -22,6 +22,7 @@ from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import ory
+from ..csp import allow_sources
 from ..errors import OryError, OryProtocolError, OryRejected, OryUnavailable
 from ..kratos_urls import FlowType, create_flow_url
 from ..redirects import absolute_safe_url, is_kratos_url, safe_next_url, safe_url
@@ -31,6 +32,7 @@ from ..sessions import has_session_cookie, ory_cookie_header
 from . import error_pages
 from .flows import FORWARDED_PARAMS, URL_PARAMS, FlowProblem, fetch_flow, login_hint, oauth2_login_challenge, requesting_client
 from .nodes import ADDRESS_NOT_VERIFIED, flow_ui
+from .unverified_address import address_not_verified, explain_verification_first
 
 logger = logging.getLogger(__name__)
 
@@ -169,11 +171,29 @@ def flow_page(request: HttpRequest, flow_type: FlowType) -> HttpResponse:
         return _handle_problem(request, flow_type, problem)
     except OryRejected as exc:
         return error_page_for(request, exc)
+    if flow_type == "login" and address_not_verified(flow):
+        # Verify first, then sign in again (with the same application's challenge).
+        explain_verification_first(request, flow)
+        sign_in_again = _link("login", return_to=safe_url(request, getattr(flow, "return_to", None)),
+                              login_challenge=oauth2_login_challenge(flow))
+        return _start_flow(request, "verification", {"return_to": sign_in_again})
     try:
         context = _page_context(request, flow_type, flow)
     except OryProtocolError as exc:
         return error_page_for(request, exc)
-    return render(request, f"oryauth/portal/{flow_type}.html", context)
+    response = render(request, f"oryauth/portal/{flow_type}.html", context)
+    _allow_page_sources(response, flow, context)
+    return response
+
+
+def _allow_page_sources(response: HttpResponse, flow: Any, context: dict[str, Any]) -> None:
+    """Widen this page's Content-Security-Policy for what it legitimately
+    uses: the requesting client's logo, and where a post may end up (Kratos
+    redirects to `return_to`, or through Hydra to the client's redirect URI)."""
+    client = getattr(getattr(flow, "oauth2_login_request", None), "client", None)
+    if context.get("requesting_client"):
+        allow_sources(response, "img-src", [context["requesting_client"].logo_uri])
+    allow_sources(response, "form-action", [context["return_to"], *(getattr(client, "redirect_uris", None) or [])])
 
 
 @xframe_options_deny  # account forms are never framed, even on sites without XFrameOptionsMiddleware

@@ -5,6 +5,7 @@
 """
 from django.urls import path
 
+from ..csp import with_content_security_policy
 from ..responses import answers_ory_errors
 from . import views
 
@@ -15,3 +16,5 @@ urlpatterns = [
     path("consent", answers_ory_errors(views.consent), name="consent"),
     path("logout", answers_ory_errors(views.logout), name="logout"),
 ]
+# oryauth's Content-Security-Policy on every page of this role (oryauth/csp.py).
+urlpatterns = with_content_security_policy(urlpatterns)

@@ -19,6 +19,7 @@ from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_http_methods
 from ory_client.models.o_auth2_consent_request import OAuth2ConsentRequest
 
+from ..csp import allow_sources
 from ..redirects import safe_http_url
 from ..resolution import forget_credentials_of
 from ..responses import problem_page
@@ -62,7 +63,12 @@ def consent(request: HttpRequest) -> HttpResponse:
         if request.method == "GET":
             if consent_steps.consent_can_be_skipped(consent_request):
                 return _redirect(consent_steps.accept_skipped_consent(consent_request))
-            return render(request, "oryauth/provider/consent.html", _consent_context(consent_request))
+            context = _consent_context(consent_request)
+            response = render(request, "oryauth/provider/consent.html", context)
+            # The answer goes through Hydra to the client's redirect URI.
+            allow_sources(response, "form-action", (consent_request.client.redirect_uris or []) if consent_request.client else [])
+            allow_sources(response, "img-src", [context["logo_uri"]])
+            return response
         action = request.POST.get("action")
         if action == "deny":
             return _redirect(consent_steps.reject_consent(consent_request))
@@ -116,9 +122,12 @@ def logout(request: HttpRequest) -> HttpResponse:
         if request.method == "GET":
             if logout_steps.logout_can_be_skipped(logout_request):
                 return _accept_logout(request, challenge)
-            return render(
+            response = render(
                 request, "oryauth/provider/logout.html", {"client_name": client_display_name(logout_request.client)}
             )
+            client = logout_request.client
+            allow_sources(response, "form-action", (client.post_logout_redirect_uris or []) if client else [])
+            return response
         action = request.POST.get("action")
         if action == "yes":
             return _accept_logout(request, challenge)

@@ -19,7 +19,7 @@ DJANGO_ADMIN = ["auth.group", "auth.user"]
             "identity_site",
             [*DJANGO_ADMIN, "oryauth_provider.scopeclaim"],
             ["oryauth_portal", "oryauth_provider"],
-            ["consent", "error", "login", "logout", "recovery", "registration", "sessions", "sessions/end",
+            ["account", "consent", "error", "login", "logout", "recovery", "registration", "sessions", "sessions/end",
              "sessions/end-others", "sessions/revoke", "settings", "signout", "verification"],
         ),
         ("client_admin_only", [*DJANGO_ADMIN, "oryauth_client_admin.oauth2clientrecord"], [], []),

@@ -14,6 +14,7 @@ from ory_client.models import (
     OAuth2Client,
     UpdateLoginFlowBody,
     UpdateLoginFlowWithPasswordMethod,
+    VerifiableIdentityAddress,
 )
 
 from oryauth import ory
@@ -34,6 +35,8 @@ def test_identity_created_by_admin_signs_in_through_api_flow_and_whoami_resolves
             credentials=IdentityWithCredentials(
                 password=IdentityWithCredentialsPassword(config=IdentityWithCredentialsPasswordConfig(password=password))
             ),
+            # Verified: the demo's Kratos refuses password sign-in for an unverified address.
+            verifiable_addresses=[VerifiableIdentityAddress(value=email, via="email", verified=True, status="completed")],
         )
     )
 

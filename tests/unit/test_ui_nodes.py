@@ -195,7 +195,8 @@ def test_node_messages_are_styled_by_type_and_linked_to_their_field(kind: str) -
     field = soup.select_one("input[name=password]")
     message = soup.select_one('[data-testid="ui/message/4000005"]')
     assert f"oa-message--{kind}" in message["class"]
-    assert message.find_parent("ul")["id"] == field["aria-describedby"]
+    assert message.find_parent("div")["id"] == field["aria-describedby"]
+    assert message["role"] == ("alert" if kind == "error" else "status")  # errors are announced at once
     assert field.has_attr("aria-invalid") == (kind == "error")
 
 
@@ -244,3 +245,14 @@ def test_only_the_first_button_of_a_form_is_primary() -> None:
     buttons = soup.select("button")
     assert [b.get_text(strip=True) for b in buttons] == ["Continue", "Resend code"]
     assert ["oa-button--secondary" in b["class"] for b in buttons] == [False, True]
+
+
+def test_a_password_field_gets_a_show_hide_button_that_stays_hidden_until_the_script_enables_it() -> None:
+    soup = rendered(flow_ui(container(node("password", group="password", type="password"),
+                                      node("identifier", group="default", type="text"))))
+
+    toggle = soup.select_one("button[data-oa-password-toggle]")
+    assert toggle["type"] == "button" and toggle.has_attr("hidden")  # no dead control without JavaScript
+    assert toggle["aria-controls"] == soup.select_one("input[name=password]")["id"]
+    assert toggle.get_text(strip=True) == toggle["data-show-label"] == "Show password"
+    assert len(soup.select("button[data-oa-password-toggle]")) == 1  # not on the identifier field
