@@ -27,9 +27,9 @@ from tests.support.example_id import (
 from tests.support.localhost_stack import KRATOS_ADMIN, SITE
 
 PASSWORD = "a long and unguessable passphrase 42"
-# Kratos's message when an unlink would leave no way to sign in (a
-# validation error: id 4000001 with the reason as its text).
-LAST_CREDENTIAL = "because it is the last remaining first factor credential"
+# Kratos refuses an unlink that would leave no way to sign in (message
+# 4000001, its English reason as text), said in the reader's language.
+LAST_CREDENTIAL = "This linked account is your only way to sign in, so it cannot be unlinked."
 
 
 @pytest.fixture(scope="session")
@@ -305,3 +305,16 @@ def test_example_id_buttons_and_headings_in_german(site_de: Page, example_id: Ex
     expect(site_de.get_by_role("heading", name="Verknüpfte Konten")).to_be_visible()
     expect(site_de.get_by_test_id("flow/form/oidc").get_by_role("button")).to_have_text(["Example ID verknüpfen"])
     screenshot(site_de, "social-signin-settings-de")
+
+
+def test_example_id_refusing_the_sign_in_is_explained_in_german(site_de: Page, example_id: ExampleIDPages) -> None:
+    example_id.refuse = True
+
+    sign_in_with_example_id(site_de, button="Mit Example ID anmelden")
+
+    site_de.wait_for_url(f"{SITE}/login?flow=*")
+    expect(site_de.locator("#flow-messages")).to_have_text(
+        "Der Anmeldedienst des anderen Kontos hat Sie nicht angemeldet: The person declined to sign in with "
+        "Example ID. (access_denied). Bitte versuchen Sie es erneut oder melden Sie sich anders an."
+    )
+    screenshot(site_de, "social-signin-refused-by-example-id-de")
