@@ -318,3 +318,28 @@ def test_example_id_refusing_the_sign_in_is_explained_in_german(site_de: Page, e
         "Example ID. (access_denied). Bitte versuchen Sie es erneut oder melden Sie sich anders an."
     )
     screenshot(site_de, "social-signin-refused-by-example-id-de")
+
+
+def test_an_address_that_already_has_an_account_is_linked_only_after_signing_in_to_that_account(
+    site: Page, example_id: ExampleIDPages
+) -> None:
+    identity_id, email = create_password_identity()
+    person = UpstreamPerson(email=email)  # Example ID vouches for the same address
+    example_id.person = person
+
+    sign_in_with_example_id(site)
+
+    # Kratos does not make a second account for the address, nor hand over
+    # the existing one: it asks the person to sign in to it first.
+    site.wait_for_url(f"{SITE}/login?flow=*")
+    expect(site.get_by_test_id("ui/message/1010016")).to_contain_text(email)
+    screenshot(site, "social-signin-existing-address-sign-in-to-link")
+    assert identities_signing_in_with(person) == []
+    assert [found["id"] for found in identities_with_email(email)] == [identity_id]
+
+    form = site.get_by_test_id("flow/form/password")
+    form.locator("input[name=password]").fill(PASSWORD)
+    form.locator("button[name=method]").click()
+
+    expect(site.get_by_test_id("home/email")).to_have_text(email)
+    assert [found["id"] for found in identities_signing_in_with(person)] == [identity_id]
