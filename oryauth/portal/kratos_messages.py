@@ -23,6 +23,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from ory_client.models.ui_text import UiText
 
+from .oidc_messages import social_sign_in_reason
+
 # Messages whose text is the value itself (a TOTP secret, a backup code, a
 # reason Kratos's JSON-schema validator wrote): shown exactly as sent.
 PASSTHROUGH_IDS = frozenset({1050006, 1050009, 1050015, 4000001, 5000001})
@@ -360,7 +362,7 @@ def kratos_text(text: UiText | None) -> str:
             return _duplicate_credentials_with_hints(context)
         template = KRATOS_MESSAGES.get(text.id)
         if template is None or text.id in PASSTHROUGH_IDS:
-            return text.text
+            return social_sign_in_reason(text.text) or text.text
         return str(template) % _derived(context)
     except (KeyError, TypeError, ValueError):
         return text.text

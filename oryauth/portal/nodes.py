@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 from ory_client.models.ui_container import UiContainer
@@ -32,6 +33,11 @@ GROUP_ORDER = [
     "default", "identifier_first", "profile", "password", "code", "oidc", "saml",
     "totp", "lookup_secret", "webauthn", "passkey", "captcha",
 ]
+
+# Groups whose buttons send the person to an outside identity provider: the
+# provider, not this page, says who they are, so their forms carry none of the
+# default group's fields (identifier, traits), only its hidden csrf_token.
+PROVIDER_GROUPS = frozenset({"oidc", "saml"})
 
 # Message ids (https://www.ory.sh/docs/kratos/concepts/ui-user-interface#ui-error-codes)
 ADDRESS_NOT_VERIFIED = 4000010  # "Account not active yet. Did you forget to verify your email address?"
@@ -118,6 +124,12 @@ class FlowUi:
     method: str
     messages: tuple[Message, ...]
     forms: tuple[NodeForm, ...]
+
+    @property
+    def provider_asks_for_traits(self) -> bool:
+        """Kratos's "Continue" form after a first sign-in whose provider left a
+        required trait (e.g. a verified email address) empty."""
+        return any(form.group in PROVIDER_GROUPS and any(n.kind == "field" for n in form.nodes) for form in self.forms)
 
     @property
     def message_ids(self) -> set[int]:
@@ -267,6 +279,28 @@ def _checked_urls(node: Node, link_is_safe: Callable[[str], bool]) -> Node:
     return node
 
 
+def _provider_form(group: str, default: list[Node], own: list[Node], action: str) -> NodeForm:
+    """The "Sign in with <provider>" buttons (or, in settings, link / unlink)
+    as a form of their own: the hidden default nodes (csrf_token) and the
+    group's own nodes. The group's own trait fields stay: Kratos sends them
+    when the provider left a required trait empty and it asks the person."""
+    hidden = [n for n in default if n.kind == "hidden"]
+    return NodeForm(group=group, title=_provider_section_title(group, action),
+                    nodes=_mark_secondary_buttons(hidden + own))
+
+
+def _provider_section_title(group: str, action: str) -> str:
+    # Kratos's form action names the flow (/self-service/<flow>?flow=...): the
+    # same buttons sign in, sign up, or link an account in settings.
+    flow = urlsplit(action).path.rstrip("/").rsplit("/", 1)[-1]
+    titles = {
+        "login": _("Sign in with another account"),
+        "registration": _("Sign up with another account"),
+        "settings": _("Linked accounts"),
+    }
+    return titles.get(flow, group_title(group))
+
+
 def flow_ui(
     ui: UiContainer,
     prefill: Mapping[str, str] | None = None,
@@ -288,6 +322,9 @@ def flow_ui(
         if group == "default":
             continue
         own = [n for n in nodes if n.group == group]
+        if group in PROVIDER_GROUPS:
+            forms.append(_provider_form(group, default, own, ui.action))
+            continue
         forms.append(NodeForm(group=group, title=group_title(group), nodes=_mark_secondary_buttons(default + own)))
     if not forms and default:
         # A flow with only default nodes (e.g. a single-button form) is still a form.

@@ -17,7 +17,7 @@ KRATOS_ADMIN = "http://127.0.0.1:4534"
 UPSTREAM_PUBLIC = "http://127.0.0.1:4544"
 UPSTREAM_ADMIN = "http://127.0.0.1:4545"
 # Where Example ID sends browsers to sign in and consent (hydra.upstream.yml).
-# Nothing listens there: tests intercept it and accept through UPSTREAM_ADMIN.
+# Tests serve these pages (tests/support/example_id.py), accepting through UPSTREAM_ADMIN.
 UPSTREAM_LOGIN_UI = "http://127.0.0.1:4546/login"
 UPSTREAM_CONSENT_UI = "http://127.0.0.1:4546/consent"
 
