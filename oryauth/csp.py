@@ -81,11 +81,15 @@ def policy(additions: Mapping[str, Iterable[str]] | None = None) -> str:
 def allow_sources(response: HttpResponseBase, directive: str, urls: Iterable[str | None]) -> None:
     """Let this one page use the origins of `urls` for `directive` (e.g. a
     client's logo in img-src). URLs that are not absolute http(s) are skipped."""
-    origins = [o for o in (origin_of(url) for url in urls) if o]
-    if not origins:
-        return
+    for origin in dict.fromkeys(o for o in (origin_of(url) for url in urls) if o):
+        allow_source(response, directive, origin)
+
+
+def allow_source(response: HttpResponseBase, directive: str, source: str) -> None:
+    """Let this one page use one more source expression for `directive`: an
+    origin, or a scheme such as "https:"."""
     additions: dict[str, list[str]] = getattr(response, _ADDITIONS, {})
-    additions.setdefault(directive, []).extend(origins)
+    additions.setdefault(directive, []).append(source)
     setattr(response, _ADDITIONS, additions)
 
 

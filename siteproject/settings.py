@@ -168,4 +168,7 @@ ORYAUTH = {
     # The demo's API (/api/me/) takes only access tokens issued for it: a token
     # a person got for another client or API is refused.
     "ACCESS_TOKEN_AUDIENCE": env.list("ORYAUTH_API_AUDIENCE", default=["http://127.0.0.1:8000/api/"]),
+    # Social sign-in providers served over plain http (development only; any
+    # https provider is allowed on pages that show provider buttons).
+    "CONTENT_SECURITY_POLICY": {"form-action": env.list("ORYAUTH_CSP_FORM_ACTION", default=[])},
 }

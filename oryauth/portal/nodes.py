@@ -126,6 +126,11 @@ class FlowUi:
     forms: tuple[NodeForm, ...]
 
     @property
+    def offers_providers(self) -> bool:
+        """A social sign-in section (Kratos's oidc or saml method) is on the page."""
+        return any(form.group in PROVIDER_GROUPS for form in self.forms)
+
+    @property
     def provider_asks_for_traits(self) -> bool:
         """Kratos's "Continue" form after a first sign-in whose provider left a
         required trait (e.g. a verified email address) empty."""

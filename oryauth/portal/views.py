@@ -22,7 +22,7 @@ from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import ory
-from ..csp import allow_sources
+from ..csp import allow_source, allow_sources
 from ..errors import OryError, OryProtocolError, OryRejected, OryUnavailable
 from ..kratos_urls import FlowType, create_flow_url
 from ..redirects import absolute_safe_url, is_kratos_url, safe_next_url, safe_url
@@ -194,6 +194,13 @@ def _allow_page_sources(response: HttpResponse, flow: Any, context: dict[str, An
     if context.get("requesting_client"):
         allow_sources(response, "img-src", [context["requesting_client"].logo_uri])
     allow_sources(response, "form-action", [context["return_to"], *(getattr(client, "redirect_uris", None) or [])])
+    if context["ui"].offers_providers:
+        # A provider button posts to Kratos, which redirects to the provider
+        # Kratos is configured with (and Chromium checks form-action on that
+        # redirect). Django cannot read Kratos's provider list, so any HTTPS
+        # origin is allowed here; a provider on plain http (development) is
+        # added by the site in CONTENT_SECURITY_POLICY["form-action"].
+        allow_source(response, "form-action", "https:")
 
 
 @xframe_options_deny  # account forms are never framed, even on sites without XFrameOptionsMiddleware

@@ -138,3 +138,34 @@ def test_kratos_asking_for_a_trait_the_provider_left_empty_keeps_its_fields_in_t
     assert soup.select_one("input[name='traits.name.first']")["value"] == "Katherine"
     assert soup.select_one("[data-testid='ui/message/4000002']").get_text(strip=True) == "Property email is missing."
     assert not flow_ui(registration_ui()).provider_asks_for_traits
+
+
+def form_action_of(ui: UiContainer) -> list[str]:
+    """The form-action sources of a portal page showing `ui` (no client, no return_to)."""
+    from django.http import HttpResponse
+
+    from oryauth.csp import policy
+    from oryauth.portal.views import _allow_page_sources
+
+    response = HttpResponse()
+    _allow_page_sources(response, flow=object(), context={"ui": flow_ui(ui), "return_to": "", "requesting_client": None})
+    header = policy(getattr(response, "oryauth_csp_additions", {}))
+    directive = next(d for d in header.split("; ") if d.startswith("form-action "))
+    return directive.split()[1:]
+
+
+def test_a_page_with_provider_buttons_lets_kratos_redirect_the_post_to_any_https_provider() -> None:
+    # Chromium checks form-action on the redirect Kratos answers the button's
+    # post with; Django cannot know which provider Kratos sends it to.
+    assert "https:" in form_action_of(login_ui())
+
+
+def test_a_page_without_provider_buttons_keeps_form_action_to_this_site_kratos_and_hydra() -> None:
+    password_only = container(
+        "login",
+        CSRF,
+        field("identifier", "default", "Email address", value="", required=True),
+        submit("method", "password", 1010022, "Sign in with password", group="password"),
+    )
+
+    assert "https:" not in form_action_of(password_only)

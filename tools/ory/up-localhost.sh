@@ -94,6 +94,9 @@ site_env=(
   "KRATOS_BROWSER_URL=http://localhost:4533"
   "KRATOS_ADMIN_URL=http://127.0.0.1:4534"
   "ORYAUTH_API_AUDIENCE=http://localhost:8100/api/"
+  # Example ID (and the sign-in pages the tests serve for it) is on plain
+  # http: Chromium checks form-action on each redirect after a button's post.
+  "ORYAUTH_CSP_FORM_ACTION=http://127.0.0.1:4544,http://127.0.0.1:4546"
 )
 env "${site_env[@]}" "$python" "$repo/manage.py" migrate --noinput >"$run_dir/localhost-site-migrate.log" 2>&1 \
   || fail "the site's migrations failed." "$run_dir/localhost-site-migrate.log"
