@@ -13,11 +13,12 @@ an HMAC secret cannot pass.
 """
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.cache import caches
 from jose import jwk, jws
@@ -135,6 +136,20 @@ def unverified_header(token: str) -> dict[str, Any]:
     return header
 
 
+def unverified_issuer(token: str) -> str:
+    """The `iss` a JWT claims, not yet trusted ("" when it names none): says
+    which key set to check it against, and nothing more."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return ""
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, TypeError, RecursionError):  # bad base64, not JSON (UnicodeDecodeError is a ValueError)
+        return ""
+    issuer = claims.get("iss") if isinstance(claims, dict) else None
+    return issuer if isinstance(issuer, str) else ""
+
+
 def allowed_algorithm(header: Mapping[str, Any]) -> str:
     """The header's `alg` when the allow-list accepts it (never none or HS*)."""
     algorithm = str(header.get("alg") or "")
@@ -190,3 +205,13 @@ def _matching_key(keys: list[dict[str, Any]], kid: Any, algorithm: str) -> dict[
         candidates = [k for k in candidates if k.get("kid") == kid]
     # Without a kid the choice must be unambiguous.
     return candidates[0] if len(candidates) == 1 or (kid is not None and candidates) else None
+
+
+# 9999-12-31: a larger "timestamp" is nonsense, and 10**400 would overflow
+# the float arithmetic of the checks.
+_LATEST_TIMESTAMP = 253402300799
+
+
+def is_timestamp(value: Any) -> TypeGuard[float]:
+    """A finite number of seconds since the epoch (NaN and inf fail both bounds)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= _LATEST_TIMESTAMP

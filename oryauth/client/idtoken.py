@@ -13,10 +13,11 @@ import hmac
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any, TypeGuard
+from typing import Any
 
 from .. import jwks
 from ..conf import oryauth_settings
+from ..jwks import is_timestamp
 from .discovery import hydra_key_set, provider_metadata
 
 logger = logging.getLogger(__name__)
@@ -146,13 +147,3 @@ def access_token_hash(access_token: str, algorithm: str) -> str:
     function of the signature algorithm, base64url without padding."""
     digest = _HASH_FOR_BITS[algorithm[-3:]](access_token.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
-
-
-# 9999-12-31: a larger "timestamp" is nonsense, and 10**400 would overflow
-# the float arithmetic of the checks.
-_LATEST_TIMESTAMP = 253402300799
-
-
-def is_timestamp(value: Any) -> TypeGuard[float]:
-    """A finite number of seconds since the epoch (NaN and inf fail both bounds)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= _LATEST_TIMESTAMP
