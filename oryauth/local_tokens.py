@@ -36,7 +36,7 @@ from . import caller_cache, ory
 from .callers import Credential, OryCaller
 from .conf import OryAuthSettings, oryauth_settings
 from .errors import OryError, OryProtocolError
-from .jwks import KeySet, TokenRefused, is_timestamp, verify_signature
+from .jwks import KeySet, TokenRefused, is_timestamp, unverified_issuer, verify_signature
 from .ory_answers import remember_user, user_for_subject, with_person_behind
 
 logger = logging.getLogger(__name__)
@@ -164,6 +164,8 @@ def caller_from_session_jwt(token: str, conf: OryAuthSettings) -> OryCaller:
 def verified_claims(token: str, keys: KeySet, issuer: str, conf: OryAuthSettings) -> dict[str, Any]:
     """The claims of `token` once its signature and the claims every Bearer
     JWT must pass are checked; `TokenRefused` otherwise."""
+    if unverified_issuer(token) != issuer:  # before any key is looked up: no refetch for strangers
+        raise TokenRefused("wrong_issuer", f"not issued by {issuer!r}")
     claims, _algorithm = verify_signature(token, keys)
     now, leeway = time.time(), conf.CLIENT_CLOCK_LEEWAY
     if claims.get("iss") != issuer:

@@ -168,4 +168,10 @@ ORYAUTH = {
     # The demo's API (/api/me/) takes only access tokens issued for it: a token
     # a person got for another client or API is refused.
     "ACCESS_TOKEN_AUDIENCE": env.list("ORYAUTH_API_AUDIENCE", default=["http://127.0.0.1:8000/api/"]),
+    # Zero-round-trip mode (off unless set): JWT access tokens and Kratos's
+    # tokenized sessions verified here. The local Kratos signs tokenized
+    # sessions with deploy/ory/dev-only-keys (development only).
+    "JWT_ACCESS_TOKENS": env.bool("ORYAUTH_JWT_ACCESS_TOKENS", default=False),
+    "SESSION_JWT_JWKS_FILE": env.str("ORYAUTH_SESSION_JWT_JWKS_FILE", default=""),
+    "INTROSPECT_SCOPES": env.list("ORYAUTH_INTROSPECT_SCOPES", default=[]),
 }
