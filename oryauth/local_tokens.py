@@ -182,7 +182,7 @@ def verified_claims(token: str, keys: KeySet, issuer: str, conf: OryAuthSettings
         if value is not None and value > now + leeway:
             raise TokenRefused(problem, f"'{name}' is {int(value - now)} seconds in the future")
     start = next((claims[n] for n in ("iat", "nbf") if is_timestamp(claims.get(n))), now)
-    if expires - start > conf.JWT_MAX_LIFETIME:
+    if expires - start > conf.JWT_MAX_LIFETIME + leeway:  # Hydra's 1 h tokens live 3601 s
         raise TokenRefused("lifetime_too_long", f"valid for {int(expires - start)} seconds, more than JWT_MAX_LIFETIME")
     if conf.ACCESS_TOKEN_AUDIENCE:
         audience = claims.get("aud")
