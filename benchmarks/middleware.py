@@ -1,6 +1,6 @@
 """How much oryauth's middleware costs per request, against the real stack.
 
-    .venv/bin/python benchmarks/middleware.py [--requests 2000] [--rps-requests 500]
+    .venv/bin/python benchmarks/middleware.py [--requests 2000] [--rps-requests 500] [--new-credentials 300]
 
 Needs Kratos and Hydra up (`make ory-up`). Uses a throwaway SQLite database,
 the demo site's settings and middleware, and one small view that reads
@@ -15,7 +15,15 @@ with as many header bytes as a cookie / a token):
   an anonymous request (requests interleaved in one run);
 - cold: calls made to Kratos / Hydra for a new credential, and on the next
   requests within the cache period;
-- requests per second per kind, cache on and off.
+- requests per second per kind, cache on and off;
+- new credentials in the zero-round-trip mode (JWT_ACCESS_TOKENS,
+  SESSION_JWT_JWKS_FILE; on for the whole run, opaque credentials are not
+  affected): every request carries a JWT access token or a tokenized session
+  never seen before, minted beforehand by the real Hydra and Kratos. Requests
+  per second, every call through `oryauth.ory` counted, and the median cost
+  against interleaved anonymous requests. (The person behind the tokens was
+  provisioned by one earlier request: a person's very first token costs one
+  Kratos admin call.)
 """
 from __future__ import annotations
 
@@ -44,6 +52,7 @@ os.environ["DEBUG"] = "False"
 os.environ["SECRET_KEY"] = os.urandom(32).hex()
 
 import django  # noqa: E402
+import pytest  # noqa: E402  (its MonkeyPatch counts the calls to Ory, as in the tests)
 
 django.setup()
 
@@ -52,13 +61,18 @@ from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler  # noqa: E402
 from django.http import HttpRequest, JsonResponse  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from oryauth.decorators import accepts_header_credentials  # noqa: E402
 from oryauth.resolution import caller_of  # noqa: E402
+from tests.integration.test_local_tokens import LOCAL_MODE, OryCalls, tokenized_session  # noqa: E402
 from tests.integration.test_middleware import UpstreamCalls  # noqa: E402
 
 
+# Header credentials are opt-in per view: an API view accepts them.
+@accepts_header_credentials
 def whoami_view(request: HttpRequest) -> JsonResponse:
     """The measured view: reads the user and the Ory caller, like a real one."""
     user = request.user
@@ -78,17 +92,79 @@ def credentials() -> dict[str, dict[str, str]]:
     identity = create_identity()
     cookie = browser_login(identity).cookies["ory_kratos_session"]
     session_token = api_session_token(identity)
+    jwts = new_jwt_credentials(2)
     return {
         "anonymous": {},
         "cookie": {"HTTP_COOKIE": f"ory_kratos_session={cookie}"},
         "session token": {"HTTP_AUTHORIZATION": f"Bearer {session_token}"},
         "access token (person)": {"HTTP_AUTHORIZATION": f"Bearer {authorization_code_tokens(identity)['access_token']}"},
         "access token (client)": {"HTTP_AUTHORIZATION": f"Bearer {client_credentials_token()[1]}"},
+        **{kind: headers[0] for kind, headers in jwts.items()},
         # Controls: anonymous requests carrying as many bytes as the cookie or
         # the Authorization header, to tell parsing bytes from authenticating.
         "anon. + cookie-size cookie": {"HTTP_COOKIE": "unrelated=" + "x" * len(cookie)},
         "anon. + token-size header": {"HTTP_X_PADDING": "x" * len(f"Bearer {session_token}")},
     }
+
+
+def new_jwt_credentials(count: int) -> dict[str, list[dict[str, str]]]:
+    """`count` distinct JWTs of each zero-round-trip kind, minted by the real
+    Hydra (a jwt-strategy client: refreshes for a person, client_credentials
+    for a machine) and Kratos (tokenized sessions), as request headers. The
+    person is provisioned here, by one request with one more token."""
+    import requests
+
+    from tests.integration.test_middleware import API_AUDIENCE, api_session_token, authorization_code_tokens, client_credentials_token
+    from tests.support.kratos import create_identity
+    from tests.support.stack import HYDRA_PUBLIC
+
+    identity = create_identity()
+    tokens = authorization_code_tokens(identity, access_token_strategy="jwt")
+    person, client, refresh = [], tokens["client"], tokens["refresh_token"]
+    while len(person) < count + 1:
+        answer = requests.post(f"{HYDRA_PUBLIC}/oauth2/token", data={"grant_type": "refresh_token", "refresh_token": refresh},
+                               auth=(client.client_id, client.client_secret), timeout=10).json()
+        person.append(answer["access_token"])
+        refresh = answer["refresh_token"]
+    machine_client, first = client_credentials_token(scope="read", access_token_strategy="jwt")
+    machine = [first] + [
+        requests.post(f"{HYDRA_PUBLIC}/oauth2/token", data={"grant_type": "client_credentials", "scope": "read", "audience": API_AUDIENCE},
+                      auth=(machine_client.client_id, machine_client.client_secret), timeout=10).json()["access_token"]
+        for _ in range(count - 1)
+    ]
+    session_token = api_session_token(identity)
+    sessions = [tokenized_session(session_token) for _ in range(count + 1)]
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.get("/bench/", HTTP_AUTHORIZATION=f"Bearer {person.pop()}")  # provisions the person
+    client.get("/bench/", HTTP_AUTHORIZATION=f"Bearer {sessions.pop()}")
+    return {
+        kind: [{"HTTP_AUTHORIZATION": f"Bearer {token}"} for token in minted]
+        for kind, minted in (("JWT access token (person)", person), ("JWT access token (client)", machine), ("tokenized session", sessions))
+    }
+
+
+def new_credentials(client: Client, count: int) -> None:
+    """Each request a JWT never seen before: requests per second, calls to
+    Ory, and the median cost against interleaved anonymous requests."""
+    minted = new_jwt_credentials(count)
+    calls = OryCalls()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        calls.install(monkeypatch)
+        print(f"  {'':28} {'req/s':>8} {'Ory calls':>10} {'median':>10} {'anonymous':>10} {'ratio':>7}")
+        for kind, headers in minted.items():
+            caches["default"].clear()
+            client.get("/bench/", **headers[0])  # Hydra's JWKS into the cache (not counted below)
+            calls.clear()
+            anonymous: list[float] = []
+            cold: list[float] = []
+            for each in headers[1:]:  # interleaved: drift hits both alike
+                anonymous.append(timed(in_process_sender(client, {})))
+                cold.append(timed(in_process_sender(client, each)))
+            rate = len(cold) / sum(cold)
+            upstream = sum(calls.values())
+            cold_median, anonymous_median = statistics.median(cold), statistics.median(anonymous)
+            print(f"  {kind:28} {rate:8.0f} {upstream:10d} {cold_median * 1e6:8.1f}µs {anonymous_median * 1e6:8.1f}µs "
+                  f"x{cold_median / anonymous_median:.3f}")
 
 
 def in_process_sender(client: Client, headers: dict[str, str]) -> Send:
@@ -178,11 +254,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="warm requests per kind (interleaved)")
     parser.add_argument("--rps-requests", type=int, default=500, help="requests per kind for requests/second (five batches)")
+    parser.add_argument("--new-credentials", type=int, default=300, help="distinct JWTs per zero-round-trip kind")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
     calls = UpstreamCalls().install()
-    with override_settings(ROOT_URLCONF=__name__):
+    with override_settings(ROOT_URLCONF=__name__, ORYAUTH={**settings.ORYAUTH, **LOCAL_MODE}):
         kinds = credentials()
         client = Client(HTTP_HOST="127.0.0.1")
         in_process = {kind: in_process_sender(client, headers) for kind, headers in kinds.items()}
@@ -209,6 +286,9 @@ def main() -> None:
         requests_per_second(over_http, args.rps_requests)
         print("\nRequests per second in process")
         requests_per_second(in_process, args.rps_requests)
+
+        print(f"\nNew credentials in process: {args.new_credentials} JWTs per kind, each never seen before")
+        new_credentials(client, args.new_credentials)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ class OryAuthConfig(AppConfig):
         from django.db.models.signals import post_save
 
         # Registers the system checks and the settings-changed hook.
-        from . import checks, conf  # noqa: F401
+        from . import checks, conf, local_token_checks  # noqa: F401
         from .resolution import user_saved
 
         # A user changed by staff is seen as changed by every process.

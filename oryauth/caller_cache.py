@@ -10,6 +10,9 @@ process's copies, and one call per credential at a time.
 - This process keeps copies of the rows of recently seen users, so a warm
   request builds `request.user` without a query (a model is dearer to
   unpickle than to build from its row).
+- Answers a process works out without asking anyone (a JWT's signature
+  checked locally) stay in that process (`remember_in_process`): sharing
+  them would cost more than redoing the work.
 - `single_flight` lets concurrent requests with one credential share one
   call: threads of this process wait for their leader, and other processes
   wait for the one holding a short lock in the shared cache.
@@ -88,6 +91,26 @@ def forget(cache: Any, keys: Iterable[str]) -> None:
             _cache_failed("delete", exc)
     for key in keys:
         _local_answers.pop(key, None)
+        _own_answers.pop(key, None)
+
+
+# Answers this process worked out itself (a JWT's signature checked here):
+# any process can repeat the work, so they are not shared. key -> (until, answer)
+_own_answers: dict[str, tuple[float, Any]] = {}
+
+
+def remember_in_process(key: str, answer: Any, seconds: int) -> None:
+    if len(_own_answers) >= _MAX_ENTRIES:
+        _own_answers.clear()  # a crude bound: the work is redone on the next request
+    _own_answers[key] = (time.monotonic() + seconds, answer)
+
+
+def recalled_in_process(key: str) -> Any:
+    """What `remember_in_process` kept under `key`, or None once expired."""
+    entry = _own_answers.get(key)
+    if entry is None or entry[0] <= time.monotonic():
+        return None
+    return entry[1]
 
 
 def _keep_local(key: str, version: str, answer: Any) -> None:
@@ -129,6 +152,8 @@ def bump_user_version(cache: Any, pk: Any) -> None:
 
 # (pk, identity id) -> (until, version, field names, values)
 _user_rows: dict[tuple[Any, str], tuple[float, str, list[str], list[Any]]] = {}
+# identity id -> pk of the user whose row is kept (a token names only its subject)
+_identity_users: dict[str, Any] = {}
 
 
 def remember_user(user: Any, identity_id: str, seconds: int, version: str = "") -> None:
@@ -137,9 +162,12 @@ def remember_user(user: Any, identity_id: str, seconds: int, version: str = "") 
         expired = [key for key, row in list(_user_rows.items()) if row[0] <= now]
         for key in expired or list(_user_rows)[: _MAX_ENTRIES // 2]:
             _user_rows.pop(key, None)
+        if len(_identity_users) >= _MAX_ENTRIES:
+            _identity_users.clear()
     names = [f.attname for f in user._meta.concrete_fields]
     values = [getattr(user, n) for n in names]
     _user_rows[(user.pk, identity_id)] = (time.monotonic() + max(seconds, 0), version, names, values)
+    _identity_users[identity_id] = user.pk
 
 
 def remembered_user(pk: Any, identity_id: str, version: str = "") -> Any:
@@ -149,6 +177,14 @@ def remembered_user(pk: Any, identity_id: str, version: str = "") -> Any:
     if row is None or row[0] <= time.monotonic() or row[1] != version:
         return None
     return get_user_model().from_db(DEFAULT_DB_ALIAS, row[2], row[3])
+
+
+def remembered_user_of_identity(cache: Any, identity_id: str) -> Any:
+    """`remembered_user` found by the identity alone (a token's subject), at
+    the user's current version in `cache`; None when this process has no
+    current copy."""
+    pk = _identity_users.get(identity_id)
+    return None if pk is None else remembered_user(pk, identity_id, user_version(cache, pk))
 
 
 def forget_user(pk: Any, identity_id: str) -> None:

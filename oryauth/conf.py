@@ -64,9 +64,32 @@ class OryAuthSettings:
     # /sessions/whoami); any other Bearer token is introspected at Hydra.
     # One upstream call per new credential either way.
     SESSION_TOKEN_PREFIX: str = "ory_st_"
-    # Audiences an access token must carry (at least one of them in `aud`).
+    # Audiences an access token must carry (at least one of them in `aud`);
+    # tokenized sessions too (their template's claims mapper sets `aud`).
     # Empty accepts any audience: set it when several APIs share one Hydra.
     ACCESS_TOKEN_AUDIENCE: tuple[str, ...] = ()
+    # --- Zero-round-trip mode for APIs: Bearer JWTs verified here (off by default) ---
+    # Verify JWT access tokens (Hydra's `access_token_strategy: jwt` per client,
+    # or `strategies.access_token: jwt` for all) against Hydra's JWKS instead of
+    # introspecting them: no call to Hydra per new token. Opaque tokens are
+    # still introspected. A token revoked at Hydra is accepted until it expires.
+    JWT_ACCESS_TOKENS: bool = False
+    # Path of the *public* JWKS of Kratos's session tokenizer (the template in
+    # Kratos's session.whoami.tokenizer holds the private half). Set: a Bearer
+    # JWT Kratos issued (`/sessions/whoami?tokenize_as=<template>`) is a session
+    # verified here, without a call to Kratos. Empty: off.
+    SESSION_JWT_JWKS_FILE: str = ""
+    # The `iss` of tokenized sessions: Kratos's serve.public.base_url. Empty
+    # means KRATOS_BROWSER_URL (or KRATOS_PUBLIC_URL) with a trailing slash.
+    SESSION_JWT_ISSUER: str = ""
+    # Seconds a JWT verified here may live (from `iat` to `exp`); longer-lived
+    # ones are refused. Bounds how long a revoked token or ended session is
+    # still accepted. W032 warns above an hour.
+    JWT_MAX_LIFETIME: int = 3600
+    # Scopes whose views ask Hydra anyway: a JWT access token used on a view
+    # requiring any of these (`scope_required`, DRF `HasScope`) is introspected
+    # (cached like an opaque token's answer), so a revocation is seen there.
+    INTROSPECT_SCOPES: tuple[str, ...] = ()
     # When Ory cannot be asked about a credential: "anonymous" treats the
     # caller as anonymous (views requiring authentication answer 503), "fail"
     # answers 503 at once on every request that carries a credential.
@@ -162,6 +185,10 @@ class OryAuthSettings:
         return self.HYDRA_ISSUER or self.HYDRA_PUBLIC_URL.rstrip("/") + "/"
 
     @property
+    def session_jwt_issuer(self) -> str:
+        return self.SESSION_JWT_ISSUER or self.kratos_browser_url.rstrip("/") + "/"
+
+    @property
     def credentials(self) -> frozenset[str]:
         """The credentials accepted here (CREDENTIALS, or the per-role default)."""
         if self.CREDENTIALS is not None:
@@ -232,6 +259,7 @@ LIST_SETTINGS = {
     "CLIENT_ID_TOKEN_ALGORITHMS",
     "PROVIDER_TRUSTED_CLIENT_IDS",
     "ACCESS_TOKEN_AUDIENCE",
+    "INTROSPECT_SCOPES",
     "REDIRECT_ALLOWED_HOSTS",
     "CLIENT_TOKEN_ENCRYPTION_KEYS",
 }

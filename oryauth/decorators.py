@@ -13,8 +13,11 @@
   is also decorated with `accepts_header_credentials` (outermost).
 - `api_login_required`: any authenticated caller, including client_credentials
   tokens (machines); always JSON; accepts header credentials.
-- `scope_required(*scopes)`: a Bearer access token granted every scope
-  (403 `insufficient_scope` otherwise); accepts header credentials.
+- `scope_required(*scopes, introspect=False)`: a Bearer access token granted
+  every scope (403 `insufficient_scope` otherwise); accepts header
+  credentials. A JWT access token verified locally (`JWT_ACCESS_TOKENS`) is
+  introspected at Hydra as well when `introspect` is set or a scope is in
+  INTROSPECT_SCOPES: sensitive views see revocations before the JWT expires.
 - `aal2_required`: a person whose session is aal2 (second factor); browsers
   are sent to a step-up login, API callers get RFC 9470's 401
   `insufficient_user_authentication`.
@@ -38,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from .conf import installed_roles, oryauth_settings
 from .kratos_urls import create_flow_url
-from .resolution import OryCaller, caller_accepting_headers, caller_of, user_of
+from .resolution import OryCaller, caller_accepting_headers, caller_confirmed_by_ory, caller_of, user_of
 from .responses import (
     View,
     bearer_challenge,
@@ -171,16 +174,26 @@ def api_login_required(view: View) -> View:
     return accepts_header_credentials(_requirement(_unless_authenticated, view))
 
 
-def scope_required(*scopes: str) -> Callable[[View], View]:
-    """A Bearer access token granted all of `scopes`."""
+def scope_required(*scopes: str, introspect: bool = False) -> Callable[[View], View]:
+    """A Bearer access token granted all of `scopes`. With `introspect` (or
+    one of `scopes` in INTROSPECT_SCOPES) a JWT access token verified locally
+    is asked about at Hydra too, so a revoked one is refused here."""
 
     def unless_scopes(request: HttpRequest, caller: OryCaller) -> HttpResponse | None:
+        if introspect or needs_introspection(scopes):
+            caller = caller_confirmed_by_ory(request)
         refused = _unless_authenticated(request, caller)
         if refused is None and not caller.has_scopes(*scopes):
             return insufficient_scope_response(scopes)
         return refused
 
     return lambda view: accepts_header_credentials(_requirement(unless_scopes, view))
+
+
+def needs_introspection(scopes: Any) -> bool:
+    """Whether a view requiring `scopes` asks Hydra even about a JWT access
+    token it could verify locally (INTROSPECT_SCOPES)."""
+    return bool(set(scopes) & set(oryauth_settings().INTROSPECT_SCOPES))
 
 
 def aal2_required(view: View) -> View:

@@ -25,7 +25,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from .conf import oryauth_settings
-from .resolution import OryCaller, caller_accepting_headers, user_of
+from .decorators import needs_introspection
+from .resolution import OryCaller, caller_accepting_headers, caller_confirmed_by_ory, user_of
 from .responses import bearer_challenge
 
 
@@ -81,12 +82,18 @@ class IsOryAuthenticated(BasePermission):
 
 
 class HasScope(IsOryAuthenticated):
-    """An access token granted every scope in the view's `required_scopes`."""
+    """An access token granted every scope in the view's `required_scopes`.
+    A JWT access token verified locally is introspected at Hydra as well when
+    the view sets `introspect = True` or a scope is in INTROSPECT_SCOPES."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        required = tuple(getattr(view, "required_scopes", ()))
+        if getattr(view, "introspect", False) or needs_introspection(required):
+            confirmed = caller_confirmed_by_ory(request._request)
+            # DRF authenticated the request with the local answer: follow Hydra's.
+            request.user, request.auth = user_of(confirmed), confirmed
         if not super().has_permission(request, view):
             return False
-        required = tuple(getattr(view, "required_scopes", ()))
         if not _caller(request).has_scopes(*required):
             raise InsufficientScope({"error": "insufficient_scope", "required_scopes": list(required)})
         return True

@@ -171,4 +171,10 @@ ORYAUTH = {
     # Social sign-in providers served over plain http (development only; any
     # https provider is allowed on pages that show provider buttons).
     "CONTENT_SECURITY_POLICY": {"form-action": env.list("ORYAUTH_CSP_FORM_ACTION", default=[])},
+    # Zero-round-trip mode (off unless set): JWT access tokens and Kratos's
+    # tokenized sessions verified here. The local Kratos signs tokenized
+    # sessions with deploy/ory/dev-only-keys (development only).
+    "JWT_ACCESS_TOKENS": env.bool("ORYAUTH_JWT_ACCESS_TOKENS", default=False),
+    "SESSION_JWT_JWKS_FILE": env.str("ORYAUTH_SESSION_JWT_JWKS_FILE", default=""),
+    "INTROSPECT_SCOPES": env.list("ORYAUTH_INTROSPECT_SCOPES", default=[]),
 }

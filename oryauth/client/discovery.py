@@ -15,9 +15,7 @@ from django.core.cache import caches
 from .. import ory
 from ..conf import oryauth_settings
 from ..errors import OryProtocolError
-
-# Seconds between two forced JWKS fetches (see `refetch_signing_keys`).
-JWKS_REFETCH_INTERVAL = 10
+from ..jwks import KeySet
 
 
 @dataclass(frozen=True)
@@ -108,30 +106,22 @@ def provider_metadata() -> ProviderMetadata:
     return ProviderMetadata.from_document(document)
 
 
+def _fetch_jwks() -> Any:
+    metadata = provider_metadata()
+    return ory.get_json(ory.HYDRA_PUBLIC, metadata.server_path(metadata.jwks_uri))
+
+
+def hydra_key_set() -> KeySet:
+    """Hydra's JWKS as announced in discovery (`jwks_uri`), cached."""
+    return KeySet("Hydra", cache_key("jwks"), _fetch_jwks)
+
+
 def signing_keys(*, refresh: bool = False) -> list[dict[str, Any]]:
-    """The public keys of Hydra's JWKS (cached; `refresh=True` fetches anew,
-    e.g. when an ID token names a key id the cache does not know)."""
-    key = cache_key("jwks")
-    jwks = None if refresh else _cache().get(key)
-    if jwks is None:
-        metadata = provider_metadata()
-        jwks = ory.get_json(ory.HYDRA_PUBLIC, metadata.server_path(metadata.jwks_uri))
-        if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
-            raise OryProtocolError(ory.HYDRA_PUBLIC, "the JWKS has no 'keys' list")
-        _cache().set(key, jwks, oryauth_settings().DISCOVERY_CACHE_TTL)
-    return [k for k in jwks["keys"] if isinstance(k, dict)]
-
-
-def refetch_signing_keys() -> list[dict[str, Any]] | None:
-    """Fetch the JWKS anew because a token names a key the cache lacks (Hydra
-    rotated its keys). None when that already happened in the last
-    JWKS_REFETCH_INTERVAL seconds: made-up key ids must not make the site
-    hammer Hydra."""
-    if not _cache().add(cache_key("jwks-refetched"), True, JWKS_REFETCH_INTERVAL):
-        return None
-    return signing_keys(refresh=True)
+    """The public keys of Hydra's JWKS (cached; `refresh=True` fetches anew)."""
+    return hydra_key_set().keys(refresh=refresh)
 
 
 def forget_cached_metadata() -> None:
     """Drop the cached discovery document and JWKS (tests, key rotation by hand)."""
-    _cache().delete_many([cache_key("discovery"), cache_key("jwks"), cache_key("jwks-refetched")])
+    _cache().delete(cache_key("discovery"))
+    hydra_key_set().forget()

@@ -10,23 +10,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any, TypeGuard
+from typing import Any
 
-from jose import jwk, jws
-from jose.exceptions import JOSEError
-
+from .. import jwks
 from ..conf import oryauth_settings
-from .discovery import provider_metadata, refetch_signing_keys, signing_keys
+from ..jwks import is_timestamp
+from .discovery import hydra_key_set, provider_metadata
 
 logger = logging.getLogger(__name__)
 
-# Algorithms python-jose verifies with a public key; anything else is refused
-# whatever the settings say.
-ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"})
+ASYMMETRIC_ALGORITHMS = jwks.ASYMMETRIC_ALGORITHMS
 _HASH_FOR_BITS = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
 
 
@@ -66,75 +62,10 @@ def verify_id_token(
 def verify_signature(token: str) -> tuple[dict[str, Any], str]:
     """The payload of a JWT Hydra signed (ID token, logout token) and the
     algorithm it was signed with, or `IdTokenInvalid`; no claim is checked."""
-    header = _unverified_header(token)
-    algorithm = _allowed_algorithm(header)
-    key = _verification_key(header.get("kid"), algorithm)
     try:
-        payload = jws.verify(token, key, algorithms=[algorithm])
-    except (JOSEError, ValueError, TypeError):
-        raise IdTokenInvalid("bad_signature", "the signature does not match Hydra's key") from None
-    try:
-        claims = json.loads(payload)
-    except ValueError:
-        claims = None
-    if not isinstance(claims, dict):
-        raise IdTokenInvalid("malformed", "the payload is not a JSON object")
-    return claims, algorithm
-
-
-def _unverified_header(token: str) -> dict[str, Any]:
-    if not isinstance(token, str) or token.count(".") != 2:
-        raise IdTokenInvalid("malformed", "not a compact JWS (three dot-separated parts)")
-    try:
-        header = jws.get_unverified_header(token)
-    except JOSEError:
-        raise IdTokenInvalid("malformed", "the header cannot be decoded") from None
-    if not isinstance(header, dict):
-        raise IdTokenInvalid("malformed", "the header is not a JSON object")
-    return header
-
-
-def _allowed_algorithm(header: Mapping[str, Any]) -> str:
-    algorithm = str(header.get("alg") or "")
-    if algorithm.lower() in ("", "none"):
-        raise IdTokenInvalid("unsigned", "the token is not signed (alg 'none')")
-    allowed = ASYMMETRIC_ALGORITHMS.intersection(oryauth_settings().CLIENT_ID_TOKEN_ALGORITHMS)
-    if algorithm not in allowed:
-        raise IdTokenInvalid(
-            "algorithm_not_allowed", f"signed with {algorithm}, which is not among the accepted {', '.join(sorted(allowed))}"
-        )
-    return algorithm
-
-
-def _verification_key(kid: Any, algorithm: str) -> Any:
-    """The JWKS key for `kid`, fetching the JWKS again once when the cached one
-    does not have it (Hydra rotated its keys)."""
-    found = _matching_key(signing_keys(), kid, algorithm)
-    if found is None:
-        logger.info("ID token names key %r which the cached JWKS lacks: fetching the JWKS again", kid)
-        fresh = refetch_signing_keys()
-        found = _matching_key(fresh, kid, algorithm) if fresh is not None else None
-    if found is None:
-        raise IdTokenInvalid("unknown_key", f"Hydra's JWKS has no key {kid!r} for {algorithm}")
-    try:
-        return jwk.construct(found, algorithm)
-    except (JOSEError, ValueError, TypeError, KeyError, AttributeError):
-        # A key with the right kid but malformed parameters (bad base64, a
-        # number where a string belongs) makes jwk.construct raise more than
-        # JOSEError: a broken or hostile JWKS is a refusal, not a crash.
-        raise IdTokenInvalid("unusable_key", f"key {kid!r} in Hydra's JWKS is malformed or unusable for {algorithm}") from None
-
-
-def _matching_key(keys: list[dict[str, Any]], kid: Any, algorithm: str) -> dict[str, Any] | None:
-    key_type = "RSA" if algorithm.startswith("RS") else "EC"
-    candidates = [
-        k for k in keys
-        if k.get("kty") == key_type and k.get("use", "sig") == "sig" and k.get("alg", algorithm) == algorithm
-    ]
-    if kid is not None:
-        candidates = [k for k in candidates if k.get("kid") == kid]
-    # Without a kid the choice must be unambiguous.
-    return candidates[0] if len(candidates) == 1 or (kid is not None and candidates) else None
+        return jwks.verify_signature(token, hydra_key_set())
+    except jwks.TokenRefused as exc:
+        raise IdTokenInvalid(exc.reason, exc.message) from None
 
 
 def check_claims(
@@ -216,13 +147,3 @@ def access_token_hash(access_token: str, algorithm: str) -> str:
     function of the signature algorithm, base64url without padding."""
     digest = _HASH_FOR_BITS[algorithm[-3:]](access_token.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
-
-
-# 9999-12-31: a larger "timestamp" is nonsense, and 10**400 would overflow
-# the float arithmetic of the checks.
-_LATEST_TIMESTAMP = 253402300799
-
-
-def is_timestamp(value: Any) -> TypeGuard[float]:
-    """A finite number of seconds since the epoch (NaN and inf fail both bounds)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= _LATEST_TIMESTAMP

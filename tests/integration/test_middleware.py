@@ -62,9 +62,12 @@ def new_client(**fields: Any) -> OAuth2Client:
 API_AUDIENCE = "http://127.0.0.1:8000/api/"
 
 
-def client_credentials_token(scope: str = "read write", audience: str = API_AUDIENCE, allowed: str = "read write") -> tuple[OAuth2Client, str]:
-    """A client allowed `allowed` scopes, and a client_credentials token for `scope`."""
-    client = new_client(grant_types=["client_credentials"], scope=allowed, audience=[audience] if audience else [])
+def client_credentials_token(
+    scope: str = "read write", audience: str = API_AUDIENCE, allowed: str = "read write", **client_fields: Any
+) -> tuple[OAuth2Client, str]:
+    """A client allowed `allowed` scopes (and `client_fields`, e.g.
+    access_token_strategy="jwt"), and a client_credentials token for `scope`."""
+    client = new_client(grant_types=["client_credentials"], scope=allowed, audience=[audience] if audience else [], **client_fields)
     form = {"grant_type": "client_credentials", "scope": scope} | ({"audience": audience} if audience else {})
     answer = requests.post(f"{HYDRA_PUBLIC}/oauth2/token", data=form, auth=(client.client_id, client.client_secret), timeout=5)
     answer.raise_for_status()
@@ -76,14 +79,15 @@ REDIRECT_URI = "http://127.0.0.1:5599/callback"  # never opened: we read the cod
 
 def authorization_code_tokens(
     identity: KratosIdentity, scopes: tuple[str, ...] = ("openid", "offline_access", "read"), audience: str = API_AUDIENCE,
+    **client_fields: Any,
 ) -> dict[str, Any]:
     """Tokens from a real authorization-code flow at Hydra, with the login and
     consent challenges accepted through Hydra's admin API for `identity`
-    (for `audience`; "" asks for none)."""
+    (for `audience`; "" asks for none), by a client with `client_fields`."""
     audiences = [audience] if audience else []
     client = new_client(
         grant_types=["authorization_code", "refresh_token"], response_types=["code"],
-        scope=" ".join(scopes), redirect_uris=[REDIRECT_URI], audience=audiences,
+        scope=" ".join(scopes), redirect_uris=[REDIRECT_URI], audience=audiences, **client_fields,
     )
     browser = requests.Session()
 
