@@ -7,11 +7,13 @@ import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from bs4 import BeautifulSoup
 from ory_client.models.o_auth2_login_request import OAuth2LoginRequest
 
 from oryauth import ory
 from oryauth.provider.login import decide_login
-from tests.support.kratos import DEFAULT_PASSWORD, TestIdentity, browser_login, create_identity
+from tests.support.kratos import DEFAULT_PASSWORD, TestIdentity, browser_login, create_identity, unique_email
+from tests.support.mailbox import latest_code
 from tests.support.oauth_flows import (
     SITE,
     Browser,
@@ -20,6 +22,7 @@ from tests.support.oauth_flows import (
     make_client,  # noqa: F401 (fixture)
     verified_id_token_claims,
 )
+from tests.support.portal_forms import submit
 from tests.support.second_factors import set_up_totp
 from tests.support.stack import KRATOS_PUBLIC
 
@@ -195,3 +198,26 @@ def test_a_long_authorization_request_is_not_mistaken_for_a_damaged_link(make_cl
 
     assert page.path == "/consent" and page.status == 200
     assert len(page.query["consent_challenge"]) > 8192
+
+
+def test_registering_from_the_challenge_login_page_ends_at_the_client(make_client) -> None:  # noqa: ANN001
+    client = make_client("--skip-consent")
+    browser = Browser()
+    login_page = browser.open(authorize_url(client))
+    link = re.search(r'href="(/registration\?[^"]+)"', login_page.text)
+    assert link, "the login page links to registration"
+    registration_page = browser.open(SITE + html.unescape(link.group(1)))
+    email = unique_email()
+
+    after = submit(browser, registration_page, "password", **{
+        "traits.email": email, "traits.name.first": "Grace", "traits.name.last": "Hopper", "password": DEFAULT_PASSWORD,
+    })
+    if after.path == "/verification":  # Kratos asks to verify the address first, then continues
+        after = submit(browser, after, "code", code=latest_code(email))
+        link = BeautifulSoup(after.text, "html.parser").select_one('[data-testid="node/a/continue"]')
+        assert link is not None, after.text[:2000]
+        after = browser.open(html.unescape(link["href"]))
+
+    claims = verified_id_token_claims(exchange_code(client, after), client.id)
+    assert claims["sub"] == str(ory.kratos_identities().list_identities(credentials_identifier=email)[0].id)
+    assert (claims["amr"], claims["acr"]) == (["pwd"], "aal1")
