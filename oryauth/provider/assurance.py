@@ -32,9 +32,10 @@ ACR_VALUES = (AAL1, AAL2)
 # is a hardware-secured key (`hwk`), and so is a passkey. Not `user` for
 # passkeys: Kratos v1.3.1 asks the authenticator for user verification as
 # "preferred", not "required", and does not record whether it happened, so we
-# could not back the claim that a PIN or fingerprint was checked. Social sign-in is
-# federated (`fed`). A method Kratos adds later is reported by its Kratos name
-# rather than dropped, so a client never loses information.
+# could not back the claim that a PIN or fingerprint was checked. Social
+# sign-in (`oidc`, `saml`) has no RFC 8176 value (how the upstream provider
+# authenticated the person is not known to Kratos), so it adds none; neither
+# does a method Kratos adds later: every value we send is a registered one.
 AMR_FOR_METHOD: dict[str, tuple[str, ...]] = {
     "password": ("pwd",),
     "code": ("otp",),
@@ -42,8 +43,6 @@ AMR_FOR_METHOD: dict[str, tuple[str, ...]] = {
     "lookup_secret": ("otp",),
     "webauthn": ("hwk",),
     "passkey": ("hwk",),
-    "oidc": ("fed",),
-    "saml": ("fed",),
 }
 # RFC 8176: "Multiple-factor authentication", added when the session is aal2.
 MFA = "mfa"
@@ -62,7 +61,7 @@ def amr_for_methods(methods: Iterable[str], aal: str) -> list[str]:
     last when the session reached `aal2`."""
     values: list[str] = []
     for method in methods:
-        for value in AMR_FOR_METHOD.get(method, (method,) if method else ()):
+        for value in AMR_FOR_METHOD.get(method, ()):
             if value not in values:
                 values.append(value)
     if aal == AAL2 and MFA not in values:

@@ -161,7 +161,7 @@ def _accept(login_request: OAuth2LoginRequest, subject: str, assurance: LoginAss
     body = AcceptOAuth2LoginRequest(
         subject=subject,
         identity_provider_session_id=str(session.id) if session is not None else None,
-        amr=list(assurance.amr) if assurance else None,
+        amr=list(assurance.amr) if assurance and assurance.amr else None,
         acr=assurance.acr if assurance else None,
         remember=conf.PROVIDER_REMEMBER_LOGIN,
         remember_for=conf.PROVIDER_LOGIN_REMEMBER_FOR,
