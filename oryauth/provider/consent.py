@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -67,7 +68,11 @@ def granted_scopes(consent_request: OAuth2ConsentRequest, chosen: list[str]) -> 
 
 
 def consent_can_be_skipped(consent_request: OAuth2ConsentRequest) -> bool:
-    """Hydra remembers a decision, or the client needs no consent."""
+    """Hydra remembers a decision, or the client needs no consent; never when
+    the client asks for the question (OIDC `prompt=consent`)."""
+    query = parse_qs(urlsplit(consent_request.request_url or "").query)
+    if "consent" in " ".join(query.get("prompt", [])).split():
+        return False
     client = consent_request.client
     return bool(
         consent_request.skip
@@ -115,12 +120,14 @@ def login_assurance_ext(consent_request: OAuth2ConsentRequest) -> dict[str, Any]
 
 
 def accept_skipped_consent(consent_request: OAuth2ConsentRequest) -> str:
-    """Accept without asking: everything requested, with claims."""
+    """Accept without asking: everything requested, with claims. Remembered,
+    so a later `prompt=none` request (silent sign-in) finds the consent Hydra
+    requires for it; claims are still computed at every consent."""
     return accept_consent(
         consent_request,
         list(consent_request.requested_scope or []),
         list(consent_request.requested_access_token_audience or []),
-        remember=False,
+        remember=True,
     )
 
 
