@@ -206,13 +206,11 @@ def flow_page(request: HttpRequest, flow_type: FlowType) -> HttpResponse:
 
 def _client_language(request: HttpRequest, login_request: Any) -> Any:
     """The page in the language the OAuth2 client asked for (OIDC `ui_locales`)."""
-    context = getattr(login_request, "oidc_context", None)
-    if context is None or not context.ui_locales or not apps.is_installed("oryauth.provider"):
+    if login_request is None or not apps.is_installed("oryauth.provider"):
         return contextlib.nullcontext()
-    from ..provider.login_return import ui_language
+    from ..provider.ui_locales import in_client_language
 
-    language = ui_language(request, list(context.ui_locales))
-    return translation.override(language) if language else contextlib.nullcontext()
+    return in_client_language(request, login_request.oidc_context)
 
 
 @xframe_options_deny  # account forms are never framed, even on sites without XFrameOptionsMiddleware

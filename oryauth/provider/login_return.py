@@ -4,7 +4,7 @@ Kratos does not hold the challenge: the portal sends the person to a Kratos
 flow whose `return_to` is this site's `/login?login_challenge=...` (login.py
 accepts there). The portal's pages for that flow read the challenge back from
 `return_to` to name the client (and show its logo), pre-fill the OIDC
-`login_hint` and follow `ui_locales`; a registration or recovery started from
+`login_hint` and follow `ui_locales` (ui_locales.py); a registration or recovery started from
 them keeps the same `return_to`, so it ends at the client too.
 """
 from __future__ import annotations
@@ -12,10 +12,8 @@ from __future__ import annotations
 import logging
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import translation
 from ory_client.models.o_auth2_login_request import OAuth2LoginRequest
 
 from .. import ory
@@ -77,17 +75,3 @@ def login_request_returned_to(request: HttpRequest, return_to: str | None) -> OA
     except (ChallengeProblem, OryUnavailable) as exc:
         logger.info("The login challenge of a sign-in page could not be read: %s", exc)
         return None
-
-
-def ui_language(request: HttpRequest, ui_locales: list[str] | None) -> str | None:
-    """The site language the client's OIDC `ui_locales` asks for, best first;
-    None when none is one of `LANGUAGES`, or when the person chose a language
-    on this site (the switcher's cookie wins over the client's wish)."""
-    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
-        return None
-    for tag in (ui_locales or [])[:10]:
-        try:
-            return translation.get_supported_language_variant(str(tag)[:35])
-        except LookupError:
-            continue
-    return None

@@ -32,6 +32,7 @@ from .challenges import (
     read_challenge,
     remember_client,
 )
+from .ui_locales import in_client_language
 
 
 def _redirect(url: str) -> HttpResponseRedirect:
@@ -62,7 +63,8 @@ def consent(request: HttpRequest) -> HttpResponse:
         if request.method == "GET":
             if consent_steps.consent_can_be_skipped(consent_request):
                 return _redirect(consent_steps.accept_skipped_consent(consent_request))
-            return render(request, "oryauth/provider/consent.html", _consent_context(consent_request))
+            with in_client_language(request, consent_request.oidc_context):
+                return render(request, "oryauth/provider/consent.html", _consent_context(consent_request))
         action = request.POST.get("action")
         if action == "deny":
             return _redirect(consent_steps.reject_consent(consent_request))

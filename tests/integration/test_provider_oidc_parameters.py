@@ -196,6 +196,16 @@ def test_the_login_page_follows_ui_locales_when_we_have_the_language(
     assert soup.h1.get_text(strip=True) == heading
 
 
+def test_the_consent_page_follows_ui_locales(make_client) -> None:  # noqa: ANN001
+    client = make_client()
+    browser = Browser(browser_login(create_identity()))
+
+    page = browser.open(authorize_url(client, scope="openid email", ui_locales="es"))
+
+    assert page.path == "/consent" and page.status == 200
+    assert BeautifulSoup(page.text, "html.parser").html["lang"] == "es"
+
+
 def test_a_language_the_person_chose_on_this_site_wins_over_ui_locales(make_client) -> None:  # noqa: ANN001
     client = make_client()
     browser = Browser()
@@ -223,3 +233,30 @@ def test_the_claims_parameter_is_not_supported_and_grants_nothing_beyond_the_sco
     userinfo = requests.get(f"{HYDRA_PUBLIC}/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"},
                             timeout=5).json()
     assert "email" not in userinfo
+
+
+# --- prompt=registration and id_token_hint ------------------------------------------------------
+
+
+def test_prompt_registration_opens_registration_for_the_client(make_client) -> None:  # noqa: ANN001
+    client = make_client()
+
+    page = Browser().open(authorize_url(client, prompt="registration"))
+
+    assert page.url.startswith(f"{SITE}/registration?flow=") and page.status == 200, page.visited
+    assert client.name in BeautifulSoup(page.text, "html.parser").select_one('[data-testid="flow/requesting-client"]').text
+
+
+def test_an_id_token_hint_of_someone_else_is_login_required(make_client) -> None:  # noqa: ANN001
+    client = make_client("--skip-consent")
+    someone_else = Browser()
+    other = create_identity()
+    their_tokens = exchange_code(
+        client, sign_in_with_password(someone_else, at_login_page(someone_else.open(authorize_url(client))), other)
+    )
+    browser = Browser()
+    sign_in_with_password(browser, at_login_page(browser.open(authorize_url(client))), create_identity())
+
+    callback = at_callback(browser.open(authorize_url(client, prompt="none", id_token_hint=their_tokens["id_token"])))
+
+    assert callback.query["error"] == "login_required"
