@@ -9,13 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import override_settings
 
-from tests.support.kratos import browser_login, create_identity
+from tests.support.kratos import TestIdentity, browser_login, create_identity
 from tests.support.mailbox import latest_code
 from tests.support.oauth_flows import (
-    SITE,
     Browser,
     Visit,
     authorize_url,
@@ -24,16 +21,11 @@ from tests.support.oauth_flows import (
     make_client,  # noqa: F401 (fixture)
     verified_id_token_claims,
 )
-from tests.support.portal_forms import sign_in_with_password, submit
+from tests.support.portal_forms import at_login_page, sign_in_with_password, submit
 from tests.support.second_factors import set_up_lookup_codes, set_up_totp, totp_code
-from tests.support.throwaway import ThrowawayServer, spare_port
+from tests.support.throwaway import ThrowawayServer, private_kratos_in_use
 
 pytestmark = pytest.mark.django_db
-
-
-def at_login_page(visit: Visit) -> Visit:
-    assert visit.url.startswith(f"{SITE}/login?flow=") and visit.status == 200, (visit.url, visit.status, visit.visited)
-    return visit
 
 
 def claims_at(client, callback: Visit) -> dict:  # noqa: ANN001
@@ -62,15 +54,11 @@ def kratos_with_code_sign_in(tmp_path: Path) -> Iterator[ThrowawayServer]:
     """A private Kratos that also offers sign-in with an emailed code (the
     shared one offers it for recovery and verification only), mailing the
     shared SMTP sink."""
-    server = ThrowawayServer("kratos", spare_port(), spare_port(), tmp_path / "kratos.log", env={
+    with private_kratos_in_use(tmp_path, {
         "SELFSERVICE_METHODS_CODE_PASSWORDLESS_ENABLED": "true",
         "COURIER_SMTP_CONNECTION_URI": "smtp://127.0.0.1:1025/?disable_starttls=true",
-    })
-    server.start()
-    with override_settings(ORYAUTH={**settings.ORYAUTH, "KRATOS_PUBLIC_URL": server.public_url,
-                                    "KRATOS_BROWSER_URL": server.public_url, "KRATOS_ADMIN_URL": server.admin_url}):
+    }) as server:
         yield server
-    server.stop()
 
 
 def test_an_emailed_code_sign_in_is_otp_at_aal1(make_client, kratos_with_code_sign_in) -> None:  # noqa: ANN001
@@ -89,16 +77,26 @@ def test_an_emailed_code_sign_in_is_otp_at_aal1(make_client, kratos_with_code_si
     assert claims["acr"] == "aal1"
 
 
-def test_a_totp_step_up_requested_by_acr_values_is_pwd_otp_mfa_at_aal2(make_client) -> None:  # noqa: ANN001
+def totp_factor(identity: TestIdentity) -> dict[str, str]:
+    secret = set_up_totp(identity)
+    return {"group": "totp", "totp_code": totp_code(secret)}
+
+
+def lookup_code_factor(identity: TestIdentity) -> dict[str, str]:
+    return {"group": "lookup_secret", "lookup_secret": set_up_lookup_codes(identity)[0]}
+
+
+@pytest.mark.parametrize("second_factor", [totp_factor, lookup_code_factor], ids=["totp", "lookup code"])
+def test_a_step_up_requested_by_acr_values_is_pwd_otp_mfa_at_aal2(make_client, second_factor) -> None:  # noqa: ANN001
     client = make_client("--skip-consent")
     identity = create_identity()
-    secret = set_up_totp(identity)
+    typed = second_factor(identity)
     browser = Browser()
 
     second_factor_page = sign_in_with_password(
         browser, at_login_page(browser.open(authorize_url(client, acr_values="aal2"))), identity
     )
-    callback = submit(browser, at_login_page(second_factor_page), "totp", totp_code=totp_code(secret))
+    callback = submit(browser, at_login_page(second_factor_page), typed.pop("group"), **typed)
 
     claims = claims_at(client, callback)
     assert claims["amr"] == ["pwd", "otp", "mfa"]
@@ -106,22 +104,6 @@ def test_a_totp_step_up_requested_by_acr_values_is_pwd_otp_mfa_at_aal2(make_clie
     # An API introspecting the access token sees the same values.
     assert claims["introspected_ext"]["amr"] == ["pwd", "otp", "mfa"]
     assert claims["introspected_ext"]["acr"] == "aal2"
-
-
-def test_a_lookup_code_step_up_is_pwd_otp_mfa_at_aal2(make_client) -> None:  # noqa: ANN001
-    client = make_client("--skip-consent")
-    identity = create_identity()
-    codes = set_up_lookup_codes(identity)
-    browser = Browser()
-
-    second_factor_page = sign_in_with_password(
-        browser, at_login_page(browser.open(authorize_url(client, acr_values="aal2"))), identity
-    )
-    callback = submit(browser, at_login_page(second_factor_page), "lookup_secret", lookup_secret=codes[0])
-
-    claims = claims_at(client, callback)
-    assert claims["amr"] == ["pwd", "otp", "mfa"]
-    assert claims["acr"] == "aal2"
 
 
 def test_a_kratos_session_and_a_remembered_login_report_the_sign_in_the_same_way(make_client) -> None:  # noqa: ANN001

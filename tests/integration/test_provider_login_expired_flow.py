@@ -10,8 +10,6 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from django.conf import settings
-from django.test import override_settings
 
 from oryauth import ory
 from tests.support.kratos import create_identity
@@ -24,8 +22,8 @@ from tests.support.oauth_flows import (
     make_client,  # noqa: F401 (fixture)
     verified_id_token_claims,
 )
-from tests.support.portal_forms import sign_in_with_password
-from tests.support.throwaway import ThrowawayServer, spare_port
+from tests.support.portal_forms import at_login_page, sign_in_with_password
+from tests.support.throwaway import ThrowawayServer, private_kratos_in_use
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +33,8 @@ LIFESPAN_SECONDS = 4
 @pytest.fixture
 def short_lived_kratos(tmp_path: Path) -> Iterator[ThrowawayServer]:
     """A private Kratos whose login flows expire after a few seconds."""
-    server = ThrowawayServer("kratos", spare_port(), spare_port(), tmp_path / "kratos.log",
-                             env={"SELFSERVICE_FLOWS_LOGIN_LIFESPAN": f"{LIFESPAN_SECONDS}s"})
-    server.start()
-    with override_settings(ORYAUTH={**settings.ORYAUTH, "KRATOS_PUBLIC_URL": server.public_url,
-                                    "KRATOS_BROWSER_URL": server.public_url, "KRATOS_ADMIN_URL": server.admin_url}):
+    with private_kratos_in_use(tmp_path, {"SELFSERVICE_FLOWS_LOGIN_LIFESPAN": f"{LIFESPAN_SECONDS}s"}) as server:
         yield server
-    server.stop()
 
 
 def wait_until_expired(browser: Browser, kratos: ThrowawayServer, flow_id: str) -> None:
@@ -64,8 +57,7 @@ def test_the_login_challenge_survives_an_expired_login_flow(
     client = make_client("--skip-consent")
     identity = create_identity()
     browser = Browser()
-    expired = browser.open(authorize_url(client))
-    assert expired.url.startswith(f"{SITE}/login?flow=") and expired.status == 200, expired.visited
+    expired = at_login_page(browser.open(authorize_url(client)))
     challenge = next(url for url in expired.visited if "login_challenge=" in url).split("login_challenge=")[1]
     wait_until_expired(browser, short_lived_kratos, expired.query["flow"])
 

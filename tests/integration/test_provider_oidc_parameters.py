@@ -12,7 +12,6 @@ from bs4 import BeautifulSoup
 
 from tests.support.kratos import browser_login, create_identity
 from tests.support.oauth_flows import (
-    CLIENT_ORIGIN,
     HYDRA_PUBLIC,
     SITE,
     Browser,
@@ -22,7 +21,7 @@ from tests.support.oauth_flows import (
     make_client,  # noqa: F401 (fixture)
     verified_id_token_claims,
 )
-from tests.support.portal_forms import sign_in_with_password
+from tests.support.portal_forms import at_callback, at_login_page, sign_in_with_password
 from tests.support.second_factors import set_up_totp
 
 pytestmark = pytest.mark.django_db
@@ -32,16 +31,6 @@ def pages_shown(visit: Visit) -> list[str]:
     """Every URL of this site the browser passed through (each answered with a
     redirect, except `visit.url` itself when it is a page)."""
     return [url for url in visit.visited if url.startswith(SITE)]
-
-
-def at_callback(visit: Visit) -> Visit:
-    assert visit.url.startswith(CLIENT_ORIGIN), (visit.url, visit.status, visit.visited)
-    return visit
-
-
-def at_login_page(visit: Visit) -> Visit:
-    assert visit.url.startswith(f"{SITE}/login?flow=") and visit.status == 200, (visit.url, visit.status, visit.visited)
-    return visit
 
 
 # --- prompt=none ---------------------------------------------------------------------------

@@ -6,7 +6,19 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 
 from .kratos import TestIdentity
-from .oauth_flows import Browser, Visit
+from .oauth_flows import CLIENT_ORIGIN, SITE, Browser, Visit
+
+
+def at_login_page(visit: Visit) -> Visit:
+    """`visit`, asserted to be the portal's login page of a Kratos flow."""
+    assert visit.url.startswith(f"{SITE}/login?flow=") and visit.status == 200, (visit.url, visit.status, visit.visited)
+    return visit
+
+
+def at_callback(visit: Visit) -> Visit:
+    """`visit`, asserted to be the client's callback (with a code or an error)."""
+    assert visit.url.startswith(CLIENT_ORIGIN), (visit.url, visit.status, visit.visited)
+    return visit
 
 
 def form_of(page: Visit, group: str) -> tuple[str, dict[str, str]]:

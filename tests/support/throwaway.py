@@ -7,6 +7,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -90,3 +92,20 @@ class ThrowawayServer:
     def thaw(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGCONT)
+
+
+@contextmanager
+def private_kratos_in_use(tmp_path: Path, env: dict[str, str]) -> Iterator[ThrowawayServer]:
+    """A throwaway Kratos configured by `env` that this site uses (public,
+    browser and admin URLs) while the block runs."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    server = ThrowawayServer("kratos", spare_port(), spare_port(), tmp_path / "kratos.log", env=env)
+    server.start()
+    try:
+        with override_settings(ORYAUTH={**settings.ORYAUTH, "KRATOS_PUBLIC_URL": server.public_url,
+                                        "KRATOS_BROWSER_URL": server.public_url, "KRATOS_ADMIN_URL": server.admin_url}):
+            yield server
+    finally:
+        server.stop()
