@@ -55,3 +55,20 @@ def granted_by_mappings() -> AdvertisedLists:
     scopes = dict.fromkeys([*HYDRA_BUILTIN_SCOPES, *(row.scope for row in rows)])
     claims = dict.fromkeys([*HYDRA_BUILTIN_CLAIMS, *(row.claim for row in rows)])
     return AdvertisedLists(tuple(scopes), tuple(claims))
+
+
+def hydra_differences() -> tuple[list[str], AdvertisedLists] | None:
+    """How Hydra's discovery differs from what the enabled mappings grant,
+    and what it should list; None when Hydra or the database cannot be asked
+    (the doctor reports that)."""
+    from django.db import DatabaseError
+
+    from .. import ory
+    from ..errors import OryError
+
+    try:
+        discovery = ory.get_json(ory.HYDRA_PUBLIC, ory.DISCOVERY_PATH)
+        wanted = granted_by_mappings()
+    except (OryError, DatabaseError):
+        return None
+    return differences(discovery if isinstance(discovery, dict) else {}, wanted), wanted

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.apps import apps
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
-from django.db import DatabaseError
 
 from ..checks import list_setting
 from ..conf import raw_settings
@@ -67,18 +66,12 @@ def check_advertised_scopes_and_claims(app_configs: Any = None, **kwargs: Any) -
     A deploy check because it asks Hydra (the other checks run without
     network) and reads the mappings from the database. When either cannot be
     asked it says nothing: `manage.py oryauth_doctor` reports reachability."""
-    from .. import ory
-    from ..errors import OryError
-    from .advertised import differences, granted_by_mappings
+    from .advertised import hydra_differences
 
-    try:
-        discovery = ory.get_json(ory.HYDRA_PUBLIC, ory.DISCOVERY_PATH)
-        wanted = granted_by_mappings()
-    except (OryError, DatabaseError):
+    found = hydra_differences()
+    if found is None or not found[0]:
         return []
-    problems = differences(discovery if isinstance(discovery, dict) else {}, wanted)
-    if not problems:
-        return []
+    problems, wanted = found
     return [
         Warning(
             "Hydra's discovery document does not list what the scope claim mappings grant: " + "; ".join(problems)
