@@ -105,6 +105,17 @@ def test_prompt_login_and_an_exceeded_max_age_ask_for_the_password_again(make_cl
     assert claims["auth_time"] > first["auth_time"]  # OIDC: auth_time is the new authentication
 
 
+@pytest.mark.parametrize("params", [{"prompt": "login"}, {"max_age": "0"}])
+def test_without_a_session_prompt_login_and_max_age_ask_for_the_password_once(make_client, params: dict[str, str]) -> None:  # noqa: ANN001
+    client = make_client("--skip-consent")
+    identity = create_identity()
+    browser = Browser()
+
+    callback = sign_in_with_password(browser, at_login_page(browser.open(authorize_url(client, **params))), identity)
+
+    assert verified_id_token_claims(exchange_code(client, at_callback(callback)), client.id)["sub"] == identity.id
+
+
 def time_passes_past(timestamp: int, deadline: float = 5.0) -> None:
     """Hydra's auth_time has whole seconds: wait until the clock has moved on."""
     until = time.monotonic() + deadline
