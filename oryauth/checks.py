@@ -9,7 +9,7 @@ look only at the settings the installed roles use (`conf.used_url_settings`).
 Ids are stable: add new ones, never renumber. Core: E000-E004, W001, E050,
 E020/W020/W021/E024, E030-E037, W030-W031; E038/E039/W032/W033 for locally
 verified JWTs (`oryauth.local_token_checks`). Relying party: E010-E014,
-E021-E023, W022-W023. Provider: E040-E043.
+E021-E023, W022-W023. Provider: E040-E043, W044 (deploy).
 """
 from __future__ import annotations
 

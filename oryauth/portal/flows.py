@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.apps import apps
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -120,18 +121,31 @@ def fetch_flow(request: HttpRequest, flow_type: FlowType, raw_flow_id: str) -> A
 
 def oauth2_login_challenge(flow: Any) -> str:
     """The Hydra login challenge a login or registration flow carries, if any
-    (`oauth2_login_request.challenge`, or the older `oauth2_login_challenge`)."""
+    (`oauth2_login_request.challenge`, or the older `oauth2_login_challenge`):
+    only when Kratos itself accepts challenges (its `oauth2_provider.url`),
+    i.e. on a site without the provider role."""
     request = getattr(flow, "oauth2_login_request", None)
     if request is not None and request.challenge:
         return str(request.challenge)
     return str(getattr(flow, "oauth2_login_challenge", None) or "")
 
 
-def login_hint(flow: Any) -> str:
-    """The OIDC `login_hint` a Kratos login flow's OAuth2 request carries, to
-    pre-fill the identifier field (Kratos v1.3 does not fill it itself)."""
-    oauth2_request = getattr(flow, "oauth2_login_request", None)
-    context = getattr(oauth2_request, "oidc_context", None)
+def oauth2_login_request(request: HttpRequest, flow: Any) -> Any:
+    """The Hydra login request a login or registration flow serves, or None:
+    with the provider role, the one whose challenge the flow's `return_to`
+    carries (oryauth.provider.login_return); otherwise the one Kratos copied
+    into the flow."""
+    if apps.is_installed("oryauth.provider"):
+        from ..provider.login_return import login_request_returned_to
+
+        return login_request_returned_to(request, getattr(flow, "return_to", None))
+    return getattr(flow, "oauth2_login_request", None)
+
+
+def login_hint(login_request: Any) -> str:
+    """The OIDC `login_hint` of a Hydra login request, to pre-fill the
+    identifier field (Kratos v1.3 does not fill it itself)."""
+    context = getattr(login_request, "oidc_context", None)
     return str(getattr(context, "login_hint", None) or "")
 
 
@@ -143,12 +157,11 @@ class RequestingClient:
     logo_uri: str | None
 
 
-def requesting_client(flow: Any) -> RequestingClient | None:
-    """The client of the Hydra login request a login or registration flow
-    carries (Kratos copies it into the flow), or None for a plain sign-in.
-    Its logo is shown only when it is an absolute http(s) URL."""
-    oauth2_request = getattr(flow, "oauth2_login_request", None)
-    client = getattr(oauth2_request, "client", None)
+def requesting_client(login_request: Any) -> RequestingClient | None:
+    """The client of a Hydra login request, or None for a plain sign-in. Its
+    logo is shown only when it is an absolute http(s) URL (a client's
+    `logo_uri` is chosen by whoever registered it)."""
+    client = getattr(login_request, "client", None)
     if client is None:
         return None
     name = str(client.client_name or client.client_id or "")

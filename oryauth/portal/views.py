@@ -6,6 +6,7 @@ form, which posts straight to Kratos: Django never sees a password.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import Any
@@ -16,6 +17,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import MAX_URL_REDIRECT_LENGTH
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_deny
@@ -30,7 +32,16 @@ from ..resolution import caller_of, forget_credentials_of
 from ..responses import error_page_for, problem_page
 from ..sessions import has_session_cookie, ory_cookie_header
 from . import error_pages
-from .flows import FORWARDED_PARAMS, URL_PARAMS, FlowProblem, fetch_flow, login_hint, oauth2_login_challenge, requesting_client
+from .flows import (
+    FORWARDED_PARAMS,
+    URL_PARAMS,
+    FlowProblem,
+    fetch_flow,
+    login_hint,
+    oauth2_login_challenge,
+    oauth2_login_request,
+    requesting_client,
+)
 from .nodes import ADDRESS_NOT_VERIFIED, flow_ui
 from .unverified_address import address_not_verified, explain_verification_first
 
@@ -68,6 +79,13 @@ def _start_flow(request: HttpRequest, flow_type: FlowType, params: dict[str, str
     # Ask Kratos whether it is up first: a dead Kratos then gets our 503 page
     # with a retry link instead of the browser's own connection error.
     ory.get_json(ory.KRATOS_PUBLIC, "/health/alive")
+    provider = apps.is_installed("oryauth.provider")
+    challenge_return = ""
+    if provider:
+        # The provider accepts login challenges: Kratos gets a return_to back to it.
+        from ..provider.login_return import challenge_return_for_new_flow
+
+        challenge_return = challenge_return_for_new_flow(request, params)
     allowed = FORWARDED_PARAMS[flow_type]
     forwarded = {k: v for k, v in params.items() if k in allowed}
     for name in URL_PARAMS & forwarded.keys():
@@ -78,6 +96,10 @@ def _start_flow(request: HttpRequest, flow_type: FlowType, params: dict[str, str
         if given and not forwarded[name]:
             logger.warning("Ignored %s=%r: not on this site, Kratos, Hydra or ORYAUTH['REDIRECT_ALLOWED_HOSTS']",
                            name, given[:200])
+    if provider:
+        forwarded.pop("login_challenge", None)
+    if challenge_return:
+        forwarded["return_to"] = challenge_return
     return _redirect_or_explain(request, create_flow_url(flow_type, **forwarded))
 
 
@@ -123,11 +145,11 @@ def _link(name: str, **params: str | None) -> str:
     return f"{url}?{query}" if query else url
 
 
-def _page_context(request: HttpRequest, flow_type: FlowType, flow: Any) -> dict[str, Any]:
+def _page_context(request: HttpRequest, flow_type: FlowType, flow: Any, login_request: Any) -> dict[str, Any]:
     """What every flow template gets: the flow, its forms, and cross links
     that keep `return_to` and the OAuth2 login challenge."""
     # Kratos v1.3 does not fill the identifier from the OIDC login_hint itself.
-    hint = login_hint(flow) if flow_type == "login" else ""
+    hint = login_hint(login_request) if flow_type == "login" else ""
     ui = flow_ui(flow.ui, prefill={"identifier": hint}, link_is_safe=lambda url: bool(safe_url(request, url)))
     if not safe_url(request, ui.action):
         # The form would send what the person types to a host we do not trust.
@@ -136,7 +158,7 @@ def _page_context(request: HttpRequest, flow_type: FlowType, flow: Any) -> dict[
         raise OryProtocolError("Kratos public", "the flow's form does not post to Kratos or this site")
     # Kratos v1.3 stores the return_to it was given without checking it.
     return_to = safe_url(request, getattr(flow, "return_to", None))
-    challenge = oauth2_login_challenge(flow)
+    challenge = oauth2_login_challenge(flow) or str(getattr(login_request, "challenge", None) or "")
     requested_aal = getattr(flow, "requested_aal", None)  # enums in ory-client
     state = getattr(flow, "state", None)
     return {
@@ -154,7 +176,7 @@ def _page_context(request: HttpRequest, flow_type: FlowType, flow: Any) -> dict[
         "refresh": bool(getattr(flow, "refresh", False)),
         "flow_state": str(getattr(state, "value", state) or ""),
         # "To continue to Notes": the client that asked for this sign-in, if any.
-        "requesting_client": requesting_client(flow) if flow_type in ("login", "registration") else None,
+        "requesting_client": requesting_client(login_request),
     }
 
 
@@ -164,7 +186,9 @@ def flow_page(request: HttpRequest, flow_type: FlowType) -> HttpResponse:
     if not raw_flow_id:
         if flow_type == "settings" and not has_session_cookie(request):
             return login_first(request, _("Please sign in to change your account settings."))
-        return _start_flow(request, flow_type, {k: request.GET.get(k) for k in FORWARDED_PARAMS[flow_type]})
+        # login_challenge too: any flow started from a challenge's page returns to it.
+        wanted = (*FORWARDED_PARAMS[flow_type], "login_challenge")
+        return _start_flow(request, flow_type, {k: request.GET.get(k) for k in wanted})
     try:
         flow = fetch_flow(request, flow_type, raw_flow_id)
     except FlowProblem as problem:
@@ -177,20 +201,32 @@ def flow_page(request: HttpRequest, flow_type: FlowType) -> HttpResponse:
         sign_in_again = _link("login", return_to=safe_url(request, getattr(flow, "return_to", None)),
                               login_challenge=oauth2_login_challenge(flow))
         return _start_flow(request, "verification", {"return_to": sign_in_again})
-    try:
-        context = _page_context(request, flow_type, flow)
-    except OryProtocolError as exc:
-        return error_page_for(request, exc)
-    response = render(request, f"oryauth/portal/{flow_type}.html", context)
-    _allow_page_sources(response, flow, context)
+    login_request = oauth2_login_request(request, flow) if flow_type in ("login", "registration") else None
+    with _client_language(request, login_request):
+        try:
+            context = _page_context(request, flow_type, flow, login_request)
+        except OryProtocolError as exc:
+            return error_page_for(request, exc)
+        response = render(request, f"oryauth/portal/{flow_type}.html", context)
+        response.headers.setdefault("Content-Language", translation.get_language())
+    _allow_page_sources(response, login_request, context)
     return response
 
 
-def _allow_page_sources(response: HttpResponse, flow: Any, context: dict[str, Any]) -> None:
+def _client_language(request: HttpRequest, login_request: Any) -> Any:
+    """The page in the language the OAuth2 client asked for (OIDC `ui_locales`)."""
+    if login_request is None or not apps.is_installed("oryauth.provider"):
+        return contextlib.nullcontext()
+    from ..provider.ui_locales import in_client_language
+
+    return in_client_language(request, login_request.oidc_context)
+
+
+def _allow_page_sources(response: HttpResponse, login_request: Any, context: dict[str, Any]) -> None:
     """Widen this page's Content-Security-Policy for what it legitimately
     uses: the requesting client's logo, and where a post may end up (Kratos
     redirects to `return_to`, or through Hydra to the client's redirect URI)."""
-    client = getattr(getattr(flow, "oauth2_login_request", None), "client", None)
+    client = getattr(login_request, "client", None)
     if context.get("requesting_client"):
         allow_sources(response, "img-src", [context["requesting_client"].logo_uri])
     allow_sources(response, "form-action", [context["return_to"], *(getattr(client, "redirect_uris", None) or [])])
@@ -208,8 +244,9 @@ def _allow_page_sources(response: HttpResponse, flow: Any, context: dict[str, An
 def login(request: HttpRequest) -> HttpResponse:
     """`/login`: Hydra's login challenge (handled by the provider) or Kratos's login flow."""
     if request.GET.get("login_challenge") and not request.GET.get("flow") and apps.is_installed("oryauth.provider"):
-        # Without the provider role, Kratos itself completes the challenge
-        # after sign-in (its oauth2_provider.url setting).
+        # The provider accepts the challenge, or sends the person to a Kratos
+        # flow returning here. Without the provider role, Kratos itself
+        # completes the challenge after sign-in (its oauth2_provider.url setting).
         from ..provider.login import handle_login_challenge
 
         return handle_login_challenge(request)

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .advertised import hydra_differences
 from .claims import ClaimRule, known_trait_paths, missing_trait_paths
 from .models import ScopeClaim
 
@@ -62,6 +63,7 @@ class ScopeClaimAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ScopeClaim, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
+        self._warn_if_discovery_differs(request)
         paths = known_trait_paths()
         missing = missing_trait_paths(ClaimRule.from_model(obj), paths) if paths is not None else []
         if missing:
@@ -70,3 +72,24 @@ class ScopeClaimAdmin(admin.ModelAdmin):
                 _("%(mapping)s reads %(paths)s, which the identity schema lacks: it yields no claim until the schema has it.")
                 % {"mapping": obj, "paths": ", ".join(missing)},
             )
+
+    def delete_model(self, request: HttpRequest, obj: ScopeClaim) -> None:
+        super().delete_model(request, obj)
+        self._warn_if_discovery_differs(request)
+
+    def _warn_if_discovery_differs(self, request: HttpRequest) -> None:
+        """Hydra's discovery lists what the mappings grant only once its config
+        says so: tell staff what to change (also `oryauth.W044`)."""
+        found = hydra_differences()
+        if found is None or not found[0]:
+            return
+        problems, wanted = found
+        messages.warning(
+            request,
+            format_html(
+                '{}<pre data-testid="scopeclaim/hydra-yaml">{}</pre>',
+                _("Hydra's discovery document no longer lists what the mappings grant (%(problems)s). "
+                  "Put this in Hydra's config and restart Hydra:") % {"problems": "; ".join(problems)},
+                wanted.hydra_yaml(),
+            ),
+        )

@@ -1,10 +1,11 @@
-"""System checks of the OpenID provider role (`oryauth.provider`): ids E040-E043."""
+"""System checks of the OpenID provider role (`oryauth.provider`): ids
+E040-E043, and W044 (a deploy check: `manage.py check --deploy`)."""
 from __future__ import annotations
 
 from typing import Any
 
 from django.apps import apps
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from ..checks import list_setting
 from ..conf import raw_settings
@@ -56,3 +57,26 @@ def check_provider_settings(app_configs: Any = None, **kwargs: Any) -> list[Chec
     return messages
 
 
+
+
+@register(Tags.security, "oryauth", deploy=True)
+def check_advertised_scopes_and_claims(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Hydra's discovery lists exactly what the scope -> claim mappings grant.
+
+    A deploy check because it asks Hydra (the other checks run without
+    network) and reads the mappings from the database. When either cannot be
+    asked it says nothing: `manage.py oryauth_doctor` reports reachability."""
+    from .advertised import hydra_differences
+
+    found = hydra_differences()
+    if found is None or not found[0]:
+        return []
+    problems, wanted = found
+    return [
+        Warning(
+            "Hydra's discovery document does not list what the scope claim mappings grant: " + "; ".join(problems)
+            + " (strict relying parties read these lists).",
+            hint="Put this in Hydra's config and restart Hydra:\n" + wanted.hydra_yaml(),
+            id="oryauth.W044",
+        )
+    ]

@@ -9,6 +9,8 @@ remembered consent must not yield an ID token without claims.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -66,7 +68,11 @@ def granted_scopes(consent_request: OAuth2ConsentRequest, chosen: list[str]) -> 
 
 
 def consent_can_be_skipped(consent_request: OAuth2ConsentRequest) -> bool:
-    """Hydra remembers a decision, or the client needs no consent."""
+    """Hydra remembers a decision, or the client needs no consent; never when
+    the client asks for the question (OIDC `prompt=consent`)."""
+    query = parse_qs(urlsplit(consent_request.request_url or "").query)
+    if "consent" in " ".join(query.get("prompt", [])).split():
+        return False
     client = consent_request.client
     return bool(
         consent_request.skip
@@ -82,6 +88,9 @@ def accept_consent(
     claims they allow; Hydra's `redirect_to`."""
     requested_audience = consent_request.requested_access_token_audience or []
     claims = claims_for_consent(str(consent_request.subject), scopes)
+    # The ID token carries the login's amr/acr (Hydra copies them); an API
+    # reading the access token through introspection sees them in `ext`.
+    claims.access_token.update(login_assurance_ext(consent_request))
     # Every authorization passes here, whoever accepted its login: note its
     # login session so a sign-out elsewhere can end it by sid (back-channel logout).
     note_login_session(str(consent_request.subject or ""), consent_request.login_session_id)
@@ -100,13 +109,25 @@ def accept_consent(
     return accepted.redirect_to
 
 
+def login_assurance_ext(consent_request: OAuth2ConsentRequest) -> dict[str, Any]:
+    """The login's `acr` and `amr` (assurance.py) for the access token's `ext`."""
+    ext: dict[str, Any] = {}
+    if consent_request.acr:
+        ext["acr"] = consent_request.acr
+    if consent_request.amr:
+        ext["amr"] = list(consent_request.amr)
+    return ext
+
+
 def accept_skipped_consent(consent_request: OAuth2ConsentRequest) -> str:
-    """Accept without asking: everything requested, with claims."""
+    """Accept without asking: everything requested, with claims. Remembered,
+    so a later `prompt=none` request (silent sign-in) finds the consent Hydra
+    requires for it; claims are still computed at every consent."""
     return accept_consent(
         consent_request,
         list(consent_request.requested_scope or []),
         list(consent_request.requested_access_token_audience or []),
-        remember=False,
+        remember=True,
     )
 
 

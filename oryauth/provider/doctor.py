@@ -13,7 +13,7 @@ from .. import ory
 from ..conf import OryAuthSettings
 from ..doctor import DoctorVisit, Finding, expected_page, page_finding, query_value
 from ..errors import OryError
-from .advertised import granted_by_mappings
+from .advertised import differences, granted_by_mappings
 
 
 def findings(visit: DoctorVisit) -> Iterator[Finding]:
@@ -35,16 +35,7 @@ def _advertised_lists() -> Iterator[Finding]:
         yield Finding("error", "Advertised scopes and claims", f"the scope claim mappings could not be read: {exc}",
                       "Run `manage.py migrate`.")
         return
-    problems = []
-    for name, have, want in (
-        ("scopes_supported", discovery.get("scopes_supported") or [], wanted.scopes),
-        ("claims_supported", discovery.get("claims_supported") or [], wanted.claims),
-    ):
-        missing, extra = sorted(set(want) - set(have)), sorted(set(have) - set(want))
-        if missing:
-            problems.append(f"{name} lacks {', '.join(missing)}")
-        if extra:
-            problems.append(f"{name} lists {', '.join(extra)}, which no enabled mapping grants")
+    problems = differences(discovery, wanted)
     if not problems:
         yield Finding("ok", "Advertised scopes and claims", "discovery lists exactly what the scope claim mappings grant")
         return

@@ -33,6 +33,7 @@ from .challenges import (
     read_challenge,
     remember_client,
 )
+from .ui_locales import in_client_language
 
 
 def _redirect(url: str) -> HttpResponseRedirect:
@@ -63,8 +64,9 @@ def consent(request: HttpRequest) -> HttpResponse:
         if request.method == "GET":
             if consent_steps.consent_can_be_skipped(consent_request):
                 return _redirect(consent_steps.accept_skipped_consent(consent_request))
-            context = _consent_context(consent_request)
-            response = render(request, "oryauth/provider/consent.html", context)
+            with in_client_language(request, consent_request.oidc_context):
+                context = _consent_context(consent_request)
+                response = render(request, "oryauth/provider/consent.html", context)
             # The answer goes through Hydra to the client's redirect URI.
             allow_sources(response, "form-action", (consent_request.client.redirect_uris or []) if consent_request.client else [])
             allow_sources(response, "img-src", [context["logo_uri"]])

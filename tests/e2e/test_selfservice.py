@@ -2,10 +2,6 @@
 and the SMTP sink: sign up, verify, sign in, recover, two factors, sign out."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import struct
 import time
 import uuid
 
@@ -14,16 +10,9 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import screenshot
 from tests.support.kratos import DEFAULT_PASSWORD, TestIdentity, create_identity, unique_email
 from tests.support.mailbox import latest_code
+from tests.support.second_factors import totp_code
 
 SITE = "http://127.0.0.1:8000"
-
-
-def totp_code(secret: str, at: float | None = None) -> str:
-    """RFC 6238 code (SHA-1, 30 s, 6 digits) as an authenticator app computes it."""
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-    digest = hmac.new(key, struct.pack(">Q", int(at or time.time()) // 30), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def form(page: Page, group: str):  # noqa: ANN201 (Playwright Locator)

@@ -3,6 +3,7 @@ trait the (real) Kratos identity schema lacks are flagged."""
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -55,3 +56,29 @@ def test_a_mapping_to_a_reserved_claim_is_refused(admin_client: Client) -> None:
     assert response.status_code == 200  # the form again, with the error
     assert "set by Hydra itself" in response.content.decode()
     assert not ScopeClaim.objects.filter(claim="sub").exists()
+
+
+def test_saving_a_mapping_hydra_does_not_advertise_says_what_to_put_in_hydras_config(admin_client: Client) -> None:
+    response = admin_client.post(
+        reverse("admin:oryauth_provider_scopeclaim_add"),
+        {"scope": "groups", "claim": "groups", "source": "metadata_public", "path": "groups", "token": "id_token",
+         "enabled": "on"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    [warning] = [str(m) for m in response.context["messages"] if "discovery" in str(m)]
+    assert "scopes_supported lacks groups" in warning and "claims_supported lacks groups" in warning
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert "      - groups\n" in soup.select_one('[data-testid="scopeclaim/hydra-yaml"]').get_text()
+
+
+def test_deleting_back_to_what_hydra_advertises_says_nothing(admin_client: Client) -> None:
+    extra = ScopeClaim.objects.create(scope="groups", claim="groups", source="metadata_public", path="groups",
+                                      token="id_token")
+
+    response = admin_client.post(reverse("admin:oryauth_provider_scopeclaim_delete", args=[extra.pk]), {"post": "yes"},
+                                 follow=True)
+
+    assert response.status_code == 200
+    assert not [m for m in response.context["messages"] if "discovery" in str(m)]

@@ -64,7 +64,8 @@ def test_allowing_gives_a_verified_id_token_with_email_claims_and_a_refresh_toke
     assert "refresh_token" in tokens  # `offline` granted
     token_info = introspect(tokens["access_token"])
     assert token_info["active"] is True
-    assert token_info["ext"] == {"email": email, "email_verified": True}  # mappings marked "both"
+    # Mappings marked "both", and how the person signed in (provider/assurance.py).
+    assert token_info["ext"] == {"email": email, "email_verified": True, "acr": "aal1", "amr": ["pwd"]}
     assert set(token_info["scope"].split()) == {"openid", "offline", "email", "profile"}
 
 
@@ -176,4 +177,4 @@ def test_claims_follow_the_mappings_staff_edit(make_client, person) -> None:  # 
     claims = verified_id_token_claims(tokens, client.id)
     assert "given_name" not in claims and claims["family_name"] == "Lovelace"
     assert "kratos_id_hint" not in claims  # the identity has no public metadata: left out
-    assert introspect(tokens["access_token"])["ext"] == {"given_name": "Ada"}
+    assert introspect(tokens["access_token"])["ext"] == {"given_name": "Ada", "acr": "aal1", "amr": ["pwd"]}

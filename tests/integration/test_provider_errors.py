@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -94,7 +95,7 @@ def test_an_expired_login_challenge_offers_to_start_again_at_the_client(private_
     first = browser.open(authorize_url(client, hydra_public=private_hydra.public_url),
                          stop_at=f"{KRATOS_PUBLIC}/self-service/login/browser")
     login_page = first.visited[1]
-    challenge = first.query["login_challenge"]
+    challenge = parse_qs(urlsplit(login_page).query)["login_challenge"][0]
     wait_until_expired(private_hydra, "login", challenge)
 
     response = browser.site.get(login_page.removeprefix("http://127.0.0.1:8000"))

@@ -7,6 +7,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -23,10 +25,12 @@ def spare_port() -> int:
 
 class ThrowawayServer:
     """`kind` is "kratos" or "hydra"; it serves on `public_port` and
-    `admin_port` with an in-memory database."""
+    `admin_port` with an in-memory database; `env` overrides its
+    configuration (Ory reads any setting from the environment)."""
 
-    def __init__(self, kind: str, public_port: int, admin_port: int, log: Path) -> None:
+    def __init__(self, kind: str, public_port: int, admin_port: int, log: Path, env: dict[str, str] | None = None) -> None:
         self.kind = kind
+        self.env = env or {}
         self.public_port = public_port
         self.admin_port = admin_port
         self.log = log
@@ -53,9 +57,11 @@ class ThrowawayServer:
                 "SERVE_ADMIN_BASE_URL": f"{self.admin_url}/",
                 "COURIER_SMTP_CONNECTION_URI": "smtp://127.0.0.1:1/?disable_starttls=true",
             }
-            return [str(BIN_DIR / "kratos"), "serve", "--dev", "-c", "kratos.yml"], env
+            # Sends mail only when given somewhere to send it (e.g. the shared SMTP sink).
+            courier = ["--watch-courier"] if "COURIER_SMTP_CONNECTION_URI" in self.env else []
+            return [str(BIN_DIR / "kratos"), "serve", "--dev", *courier, "-c", "kratos.yml"], env | self.env
         env |= {"URLS_SELF_ISSUER": f"{self.public_url}/"}
-        return [str(BIN_DIR / "hydra"), "serve", "all", "--dev", "-c", "hydra.yml"], env
+        return [str(BIN_DIR / "hydra"), "serve", "all", "--dev", "-c", "hydra.yml"], env | self.env
 
     def start(self, deadline: float = 30.0) -> None:
         command, env = self._command_and_env()
@@ -86,3 +92,20 @@ class ThrowawayServer:
     def thaw(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGCONT)
+
+
+@contextmanager
+def private_kratos_in_use(tmp_path: Path, env: dict[str, str]) -> Iterator[ThrowawayServer]:
+    """A throwaway Kratos configured by `env` that this site uses (public,
+    browser and admin URLs) while the block runs."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    server = ThrowawayServer("kratos", spare_port(), spare_port(), tmp_path / "kratos.log", env=env)
+    server.start()
+    try:
+        with override_settings(ORYAUTH={**settings.ORYAUTH, "KRATOS_PUBLIC_URL": server.public_url,
+                                        "KRATOS_BROWSER_URL": server.public_url, "KRATOS_ADMIN_URL": server.admin_url}):
+            yield server
+    finally:
+        server.stop()

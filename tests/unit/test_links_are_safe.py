@@ -171,35 +171,57 @@ def test_kratos_urls_are_recognised_by_scheme_and_host() -> None:
     assert not is_kratos_url("https://127.0.0.1:4433/self-service/login")
 
 
-LOGIN_REQUEST = {"challenge": "abc123", "request_url": "http://127.0.0.1:4444/oauth2/auth", "skip": False, "subject": "",
+CHALLENGE = "abc12345challenge"
+LOGIN_REQUEST = {"challenge": CHALLENGE, "request_url": "http://127.0.0.1:4444/oauth2/auth", "skip": False, "subject": "",
                  "client": {"client_id": "notes-app", "client_name": "Notes"}}
 
 
-def test_the_login_page_names_the_application_the_person_is_signing_in_to(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ory_client.models import LoginFlow
+def login_page_for(client: Client, monkeypatch: pytest.MonkeyPatch, **client_fields: str) -> BeautifulSoup:
+    """The login page of a Kratos flow returning to a login challenge of a
+    client with `client_fields` (Hydra stubbed at the oryauth.ory boundary)."""
+    from types import SimpleNamespace
 
-    request = {**LOGIN_REQUEST, "client": {**LOGIN_REQUEST["client"], "logo_uri": "https://notes.example/logo.png"}}
-    flow = LoginFlow.from_dict({**recorded("login"), "oauth2_login_request": request})
+    from ory_client.models import LoginFlow, OAuth2LoginRequest
+
+    login_request = OAuth2LoginRequest.from_dict({**LOGIN_REQUEST, "client": {**LOGIN_REQUEST["client"], **client_fields}})
+    flow = LoginFlow.from_dict({**recorded("login"), "return_to": f"http://127.0.0.1:8000/login?login_challenge={CHALLENGE}"})
     monkeypatch.setattr("oryauth.portal.views.fetch_flow", lambda *a, **k: flow)
+    asked: list[str] = []
+    monkeypatch.setattr("oryauth.ory.hydra_admin", lambda: SimpleNamespace(
+        get_o_auth2_login_request=lambda challenge: asked.append(challenge) or login_request))
 
     soup = page(client, f"/login?flow={FLOW_ID}")
+    assert asked == [CHALLENGE]
+    return soup
+
+
+def test_the_login_page_names_the_application_and_shows_its_logo(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    soup = login_page_for(client, monkeypatch, logo_uri="https://notes.example/logo.png")
 
     assert soup.select_one('[data-testid="flow/requesting-client"]').get_text(" ", strip=True) == "To continue to Notes"
-    assert soup.select_one('[data-testid="flow/requesting-client-logo"]')["src"] == "https://notes.example/logo.png"
+    logo = soup.select_one('[data-testid="flow/requesting-client-logo"]')
+    assert logo["src"] == "https://notes.example/logo.png"
+    # A fixed size (a huge image cannot push the form away), no Referer to the
+    # logo's host, and an empty alt: the name is written right next to it.
+    assert (logo["width"], logo["height"], logo["alt"], logo["referrerpolicy"]) == ("48", "48", "", "no-referrer")
 
 
-@pytest.mark.parametrize("logo", ["javascript:alert(1)", "data:image/svg+xml,<svg onload=alert(1)>", "//evil.example/x.png"])
+@pytest.mark.parametrize("logo", ["javascript:alert(1)", "data:image/svg+xml,<svg onload=alert(1)>", "//evil.example/x.png",
+                                  "ftp://notes.example/logo.png", "https:///logo.png", "http://[::1"])
 def test_a_clients_logo_that_is_not_an_http_url_is_not_shown(client: Client, monkeypatch: pytest.MonkeyPatch, logo: str) -> None:
-    from ory_client.models import LoginFlow
-
-    request = {**LOGIN_REQUEST, "client": {**LOGIN_REQUEST["client"], "logo_uri": logo}}
-    flow = LoginFlow.from_dict({**recorded("login"), "oauth2_login_request": request})
-    monkeypatch.setattr("oryauth.portal.views.fetch_flow", lambda *a, **k: flow)
-
-    soup = page(client, f"/login?flow={FLOW_ID}")
+    soup = login_page_for(client, monkeypatch, logo_uri=logo)
 
     assert soup.select_one('[data-testid="flow/requesting-client"]') is not None
     assert soup.select_one('[data-testid="flow/requesting-client-logo"]') is None
+
+
+def test_a_logo_url_cannot_break_out_of_its_attribute(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    hostile = 'https://evil.example/x.png" onerror="alert(1)'
+    soup = login_page_for(client, monkeypatch, logo_uri=hostile, client_name="<script>alert(1)</script>")
+
+    logo = soup.select_one('[data-testid="flow/requesting-client-logo"]')
+    assert logo is None or logo.get("onerror") is None
+    assert soup.find("script", string="alert(1)") is None
 
 
 def test_a_plain_sign_in_names_no_application(client: Client, flow_with) -> None:  # noqa: ANN001

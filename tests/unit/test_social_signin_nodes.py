@@ -148,7 +148,7 @@ def form_action_of(ui: UiContainer) -> list[str]:
     from oryauth.portal.views import _allow_page_sources
 
     response = HttpResponse()
-    _allow_page_sources(response, flow=object(), context={"ui": flow_ui(ui), "return_to": "", "requesting_client": None})
+    _allow_page_sources(response, login_request=None, context={"ui": flow_ui(ui), "return_to": "", "requesting_client": None})
     header = policy(getattr(response, "oryauth_csp_additions", {}))
     directive = next(d for d in header.split("; ") if d.startswith("form-action "))
     return directive.split()[1:]

@@ -218,7 +218,7 @@ def render_page(flow_type: str, flow: Any) -> BeautifulSoup:
     from oryauth.portal.views import _page_context
 
     request = RequestFactory().get(f"/{flow_type}", HTTP_HOST="127.0.0.1:8000")
-    context = _page_context(request, flow_type, flow)
+    context = _page_context(request, flow_type, flow, None)
     return BeautifulSoup(render_to_string(f"oryauth/portal/{flow_type}.html", context), "html.parser")
 
 
