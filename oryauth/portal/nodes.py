@@ -6,7 +6,12 @@ Kratos describes every form as a list of nodes (`input`, `img`, `text`, `a`,
 node's `name` exactly as Kratos sent it: Kratos reads the posted form by
 those names. Nodes are split into one form per method group, because each
 group's submit button posts `method=<group>` and Kratos handles one method
-per submission; the `default` group (csrf_token, identifier) goes into each.
+per submission; the `default` group's hidden nodes (csrf_token) go into each.
+The methods that read what the person types into the `default` group's
+fields (identifier, traits) share one form with those fields, so the page
+asks for the email address once. Script nodes (Kratos's webauthn.js) are
+rendered once per page, and the JavaScript a node asks for is only ever the
+name of one of Kratos's WebAuthn triggers, never code (see `TRIGGERS`).
 """
 from __future__ import annotations
 
@@ -32,6 +37,21 @@ GROUP_ORDER = [
     "default", "identifier_first", "profile", "password", "code", "oidc", "saml",
     "totp", "lookup_secret", "webauthn", "passkey", "captcha",
 ]
+
+# Methods whose submission reads the default group's visible fields (the
+# identifier at sign-in, the traits at sign-up): they share one form with them.
+SHARES_IDENTIFIER = ("identifier_first", "password", "code", "passkey", "webauthn")
+
+# The functions Kratos's webauthn.js defines (x/webauthnx/js in Kratos
+# v1.3.1; the `__` names are its older spelling). A node's onclick/onload
+# trigger is rendered only when it is one of these: the page's static script
+# calls `window[name]()`, so Kratos can never make us run arbitrary code.
+TRIGGERS = frozenset(
+    prefix + name
+    for prefix in ("ory", "__ory")
+    for name in ("WebAuthnLogin", "WebAuthnRegistration", "PasskeyLogin", "PasskeyLoginAutocompleteInit",
+                 "PasskeyRegistration", "PasskeySettingsRegistration")
+)
 
 # Message ids (https://www.ory.sh/docs/kratos/concepts/ui-user-interface#ui-error-codes)
 ADDRESS_NOT_VERIFIED = 4000010  # "Account not active yet. Did you forget to verify your email address?"
@@ -74,7 +94,11 @@ class Node:
     pattern: str = ""
     maxlength: int | None = None
     inputmode: str = ""
-    onclick: str = ""
+    # <button type=...>: "submit" posts the form; "button" only runs its trigger.
+    button_type: str = "submit"
+    # Names from TRIGGERS (or ""): run on click / once the page has loaded.
+    onclick_trigger: str = ""
+    onload_trigger: str = ""
     options: tuple[tuple[str, str], ...] = ()
     # img / a / script / text / div
     element_id: str = ""
@@ -88,6 +112,9 @@ class Node:
     # A submit button after the form's first one (e.g. "Resend code"): styled
     # as secondary; Enter in a field still presses the first.
     secondary: bool = False
+    # Another method's button in a shared form: it does not demand the
+    # first method's fields (e.g. the password) before posting.
+    novalidate: bool = False
 
     @property
     def has_error(self) -> bool:
@@ -118,6 +145,14 @@ class FlowUi:
     method: str
     messages: tuple[Message, ...]
     forms: tuple[NodeForm, ...]
+    # Script nodes (Kratos's webauthn.js), rendered once per page.
+    scripts: tuple[Node, ...] = ()
+
+    @property
+    def has_triggers(self) -> bool:
+        """Whether a node asks for one of Kratos's WebAuthn triggers: the page
+        then loads the portal's static script that runs them."""
+        return any(n.onclick_trigger or n.onload_trigger for form in self.forms for n in form.nodes)
 
     @property
     def message_ids(self) -> set[int]:
@@ -209,12 +244,15 @@ def _input_node(attrs: UiNodeInputAttributes, group: str, messages: tuple[Messag
         "pattern": attrs.pattern or "",
         "maxlength": attrs.maxlength,
         "inputmode": _text_of(attrs.inputmode),
-        "onclick": attrs.onclick or "",
+        # Never the `onclick`/`onload` code Kratos also sends: only a known name.
+        "onclick_trigger": _trigger(attrs.onclick_trigger),
+        "onload_trigger": _trigger(attrs.onload_trigger),
     }
     if input_type == "hidden":
         return Node(kind="hidden", label=label, value=_as_text(attrs.value), **common)
     if input_type in ("submit", "button"):
-        return Node(kind="submit", label=label or _("Continue"), value=_as_text(attrs.value), **common)
+        return Node(kind="submit", label=label or _("Continue"), value=_as_text(attrs.value), button_type=input_type,
+                    **common)
     if input_type == "checkbox":
         return Node(kind="checkbox", label=label or _fallback_label(attrs.name), value="true", checked=attrs.value is True,
                     **common)
@@ -223,6 +261,13 @@ def _input_node(attrs: UiNodeInputAttributes, group: str, messages: tuple[Messag
     # Never echo a password back into the page.
     value = "" if input_type == "password" else _as_text(attrs.value)
     return Node(kind="field", label=label or _fallback_label(attrs.name), value=value, options=options, **common)
+
+
+def _trigger(trigger: Any) -> str:
+    """The name of the WebAuthn trigger a node asks for, or "" when it names
+    none we know (see TRIGGERS)."""
+    name = _text_of(trigger)
+    return name if name in TRIGGERS else ""
 
 
 def _text_of(value: Any) -> str:
@@ -282,15 +327,33 @@ def flow_ui(
     nodes = [
         _checked_urls(_prefilled(node_from_ui_node(n), prefill or {}), link_is_safe) for n in ui.nodes or []
     ]
+    messages = tuple(Message.from_ui_text(m) for m in ui.messages or [])
+    return FlowUi(action=ui.action, method=ui.method or "POST", messages=messages,
+                  forms=_forms([n for n in nodes if n.kind != "script"]),
+                  scripts=tuple(n for n in nodes if n.kind == "script"))
+
+
+def _forms(nodes: list[Node]) -> tuple[NodeForm, ...]:
     default = [n for n in nodes if n.group == "default"]
+    hidden = [n for n in default if n.kind == "hidden"]
+    groups = [g for g in _sorted_groups(nodes) if g != "default"]
+    # Only when the default group asks the person for something (identifier, traits).
+    shared = [g for g in groups if g in SHARES_IDENTIFIER] if len(hidden) < len(default) else []
     forms: list[NodeForm] = []
-    for group in _sorted_groups(nodes):
-        if group == "default":
+    for group in groups:
+        if group in shared[1:]:
+            continue  # already in the shared form
+        if group in shared:
+            own = [replace(n, novalidate=n.kind == "submit" and n.group != group)
+                   for g in shared for n in nodes if n.group == g]
+            title = group_title(group) if len(shared) == 1 else ""
+            forms.append(NodeForm(group=group, title=title, nodes=_mark_secondary_buttons(default + own)))
             continue
         own = [n for n in nodes if n.group == group]
-        forms.append(NodeForm(group=group, title=group_title(group), nodes=_mark_secondary_buttons(default + own)))
+        # Without a shared form the visible default fields go with every method, as Kratos lays them out.
+        forms.append(NodeForm(group=group, title=group_title(group),
+                              nodes=_mark_secondary_buttons((hidden if shared else default) + own)))
     if not forms and default:
         # A flow with only default nodes (e.g. a single-button form) is still a form.
         forms.append(NodeForm(group="default", title="", nodes=_mark_secondary_buttons(default)))
-    messages = tuple(Message.from_ui_text(m) for m in ui.messages or [])
-    return FlowUi(action=ui.action, method=ui.method or "POST", messages=messages, forms=tuple(forms))
+    return tuple(forms)

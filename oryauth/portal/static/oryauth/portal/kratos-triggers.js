@@ -1,0 +1,63 @@
+// Runs the WebAuthn functions Kratos's webauthn.js defines (passkeys,
+// security keys) for the elements that name one: data-oryauth-onclick on a
+// button, data-oryauth-onload on any element. The portal renders only names
+// from Kratos's list (oryauth/portal/nodes.py TRIGGERS), so pages need no
+// inline JavaScript and work under a strict Content-Security-Policy.
+(function () {
+  "use strict";
+
+  // Kratos's trigger names (oryPasskeyLogin, __oryWebAuthnLogin, ...): a
+  // second check here, so a tampered attribute cannot call any other global.
+  var TRIGGER_NAME = /^(__)?ory(WebAuthn|Passkey)[A-Za-z]+$/;
+
+  function trigger(name) {
+    var run = TRIGGER_NAME.test(name) ? window[name] : undefined;
+    return typeof run === "function" ? run : null;
+  }
+
+  // webauthn.js loads async: the window's load event waits for it.
+  function whenLoaded(callback) {
+    if (document.readyState === "complete") {
+      callback();
+    } else {
+      window.addEventListener("load", callback, { once: true });
+    }
+  }
+
+  function showUnavailable(button) {
+    var note = button.parentElement && button.parentElement.querySelector("[data-oryauth-trigger-unavailable]");
+    if (note) {
+      note.hidden = false;
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-oryauth-onclick]") : null;
+    if (!button) {
+      return;
+    }
+    event.preventDefault();
+    whenLoaded(function () {
+      var run = trigger(button.getAttribute("data-oryauth-onclick"));
+      if (run) {
+        run();
+      } else {
+        showUnavailable(button);
+      }
+    });
+  });
+
+  // Several nodes may name the same onload trigger (Kratos puts the passkey
+  // autofill on two): each runs once.
+  whenLoaded(function () {
+    var started = {};
+    document.querySelectorAll("[data-oryauth-onload]").forEach(function (element) {
+      var name = element.getAttribute("data-oryauth-onload");
+      var run = trigger(name);
+      if (run && !started[name]) {
+        started[name] = true;
+        run();
+      }
+    });
+  });
+})();

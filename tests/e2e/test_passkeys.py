@@ -1,0 +1,257 @@
+"""Passkeys and security keys in a real browser, on the localhost variant of
+the stack (WebAuthn refuses IP addresses as relying-party ids): Chromium's
+virtual authenticator (DevTools protocol `WebAuthn` domain) plays the
+person's device, every portal page is served under a strict
+Content-Security-Policy, and Kratos's admin API tells what was stored."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, Route, expect
+
+from tests.e2e.conftest import screenshot
+from tests.support.kratos import DEFAULT_PASSWORD, unique_email
+from tests.support.localhost_stack import KRATOS_ADMIN, KRATOS_PUBLIC, SITE
+
+# What the CSP lane sends on portal pages: scripts only from this site and
+# Kratos (webauthn.js), nothing inline. Added when the site sends no policy.
+STRICT_CSP = (
+    f"default-src 'self'; script-src 'self' {KRATOS_PUBLIC}; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+# A platform authenticator holding discoverable credentials (a passkey), and
+# a roaming USB key holding none (a security key for the second factor).
+PASSKEY_DEVICE = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+                  "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}
+SECURITY_KEY = {"protocol": "ctap2", "transport": "usb", "hasResidentKey": False,
+                "hasUserVerification": False, "automaticPresenceSimulation": True}
+
+
+@pytest.fixture(autouse=True)
+def _localhost_variant(localhost_stack: None) -> None:
+    """Every test here runs against the localhost variant (tools/ory/up-localhost.sh)."""
+
+
+@dataclass
+class Device:
+    """A browser tab with a virtual authenticator, and the CSP violations seen."""
+
+    page: Page
+    cdp: CDPSession
+    authenticator_id: str
+    csp_violations: list[str]
+
+    def credentials(self) -> list[dict[str, Any]]:
+        return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.authenticator_id})["credentials"]
+
+
+def _with_strict_csp(route: Route) -> None:
+    if route.request.resource_type != "document":
+        route.continue_()
+        return
+    response = route.fetch(max_redirects=0)
+    headers = dict(response.headers)
+    if not any(name.lower() == "content-security-policy" for name in headers):
+        headers["content-security-policy"] = STRICT_CSP
+    route.fulfill(response=response, headers=headers)
+
+
+def open_device(browser: Browser, locale: str, authenticator: dict[str, Any]) -> tuple[BrowserContext, Device]:
+    context = browser.new_context(base_url=SITE, locale=locale)
+    context.set_default_timeout(15_000)
+    violations: list[str] = []
+    context.expose_binding("__reportCspViolation", lambda _source, text: violations.append(text))
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => window.__reportCspViolation("
+        "e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' on ' + location.pathname));"
+    )
+    context.route(f"{SITE}/**", _with_strict_csp)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": authenticator})
+    return context, Device(page, cdp, added["authenticatorId"], violations)
+
+
+@pytest.fixture
+def devices(browser: Browser) -> Iterator[Any]:
+    opened: list[BrowserContext] = []
+
+    def open_one(locale: str, authenticator: dict[str, Any]) -> Device:
+        context, device = open_device(browser, locale, authenticator)
+        opened.append(context)
+        return device
+
+    yield open_one
+    for context in opened:
+        context.close()
+
+
+def identity_with_password(email: str) -> str:
+    """A person with a password in the localhost Kratos (admin API); their id."""
+    answer = requests.post(f"{KRATOS_ADMIN}/admin/identities", timeout=10, json={
+        "schema_id": "person",
+        "traits": {"email": email, "name": {"first": "Grace", "last": "Hopper"}},
+        "credentials": {"password": {"config": {"password": DEFAULT_PASSWORD}}},
+        "verifiable_addresses": [{"value": email, "via": "email", "verified": True, "status": "completed"}],
+    })
+    answer.raise_for_status()
+    return str(answer.json()["id"])
+
+
+def kratos_identity(identity_id: str) -> dict[str, Any]:
+    answer = requests.get(f"{KRATOS_ADMIN}/admin/identities/{identity_id}", timeout=10,
+                          params=[("include_credential", "passkey"), ("include_credential", "webauthn")])
+    answer.raise_for_status()
+    return answer.json()
+
+
+def active_sessions(identity_id: str) -> list[dict[str, Any]]:
+    answer = requests.get(f"{KRATOS_ADMIN}/admin/identities/{identity_id}/sessions", timeout=10, params={"active": "true"})
+    answer.raise_for_status()
+    return answer.json()
+
+
+def newest_session(identity_id: str) -> dict[str, Any]:
+    return max(active_sessions(identity_id), key=lambda s: s["authenticated_at"])
+
+
+def shown_identity_id(page: Page) -> str:
+    page.wait_for_url(f"{SITE}/")
+    return page.locator('[data-testid="home/signed-in"] ~ dl code').inner_text().strip()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_test_id("account/signout").click()
+    page.wait_for_url(f"{SITE}/")
+    expect(page.get_by_test_id("home/signed-out")).to_be_visible()
+
+
+def sign_in_with_password(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.wait_for_url(f"{SITE}/login?flow=*")
+    page.fill('input[name="identifier"]', email)
+    page.fill('input[name="password"]', DEFAULT_PASSWORD)
+    page.click('button[name="method"][value="password"]')
+
+
+# Kratos's login page starts the browser's passkey autofill (conditional
+# mediation) on load; Chromium's virtual authenticator answers it at once, so
+# with autofill the person is signed in on arrival. Without it (a browser
+# lacking conditional mediation) they press "Sign in with passkey".
+@pytest.mark.parametrize(("locale", "way"), [("en-US", "button"), ("de-DE", "autofill")])
+def test_sign_up_with_a_passkey_sign_out_and_sign_in_with_it(devices: Any, locale: str, way: str) -> None:
+    device = devices(locale, PASSKEY_DEVICE)
+    if way == "button":
+        device.page.add_init_script("delete window.PublicKeyCredential.isConditionalMediationAvailable;")
+    page = device.page
+    email = unique_email()
+    language = locale[:2]
+
+    page.goto("/registration")
+    page.wait_for_url(f"{SITE}/registration?flow=*")
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.locator('input[name="traits.email"]')).to_have_count(1)
+    screenshot(page, f"passkeys-registration-{language}")
+    page.fill('input[name="traits.email"]', email)
+    page.fill('input[name="traits.name.first"]', "Hedy")
+    page.fill('input[name="traits.name.last"]', "Lamarr")
+    page.click('button[name="passkey_register_trigger"]')
+
+    # Signed up and in (then offered to verify the address, as after a password).
+    page.wait_for_url(f"{SITE}/verification?flow=*")
+    [credential] = device.credentials()
+    assert (credential["rpId"], credential["isResidentCredential"]) == ("localhost", True)
+    page.goto("/")
+    identity_id = shown_identity_id(page)
+    stored = kratos_identity(identity_id)
+    assert stored["traits"]["email"] == email
+    # Kratos keeps the passkey the device made (and no password was typed).
+    [kept] = stored["credentials"]["passkey"]["config"]["credentials"]
+    assert (kept["id"], kept["is_passwordless"]) == (credential["credentialId"], True)
+    sign_out(page)
+
+    page.goto("/login")
+    if way == "button":
+        page.wait_for_url(f"{SITE}/login?flow=*")
+        expect(page.locator('input[name="identifier"]')).to_have_count(1)
+        screenshot(page, f"passkeys-login-{language}")
+        page.click('button[name="passkey_login_trigger"]')
+
+    assert shown_identity_id(page) == identity_id
+    expect(page.get_by_test_id("home/email")).to_have_text(email)
+    screenshot(page, f"passkeys-signed-in-with-passkey-{language}")
+    session = newest_session(identity_id)
+    assert [m["method"] for m in session["authentication_methods"]] == ["passkey"]
+    assert device.csp_violations == []
+
+
+def test_security_key_as_second_factor_then_an_aal2_step_up_with_it(devices: Any) -> None:
+    device = devices("fr-FR", SECURITY_KEY)
+    page = device.page
+    email = unique_email()
+    identity_id = identity_with_password(email)
+
+    sign_in_with_password(page, email)
+    assert shown_identity_id(page) == identity_id
+    page.get_by_test_id("account/settings").click()
+    page.wait_for_url(f"{SITE}/settings?flow=*")
+    key_form = page.locator('form[data-testid="flow/form/webauthn"]')
+    key_form.locator('input[name="webauthn_register_displayname"]').fill("Clé USB")
+    screenshot(page, "passkeys-settings-add-security-key-fr")
+    key_form.locator('button[name="webauthn_register_trigger"]').click()
+
+    expect(page.get_by_test_id("ui/message/1050001")).to_be_visible()  # "Your changes have been saved!"
+    expect(key_form.locator('button[name="webauthn_remove"]')).to_be_visible()
+    screenshot(page, "passkeys-settings-security-key-added-fr")
+    assert len(device.credentials()) == 1
+    assert len(kratos_identity(identity_id)["credentials"]["webauthn"]["identifiers"]) >= 1
+    sign_out(page)
+
+    # A password alone is aal1; settings ask for the highest level the person has.
+    sign_in_with_password(page, email)
+    assert shown_identity_id(page) == identity_id
+    page.goto("/settings")
+    page.wait_for_url(f"{SITE}/login?flow=*")
+    expect(page.locator('button[name="webauthn_login_trigger"]')).to_be_visible()
+    screenshot(page, "passkeys-login-aal2-security-key-fr")
+    page.click('button[name="webauthn_login_trigger"]')
+
+    page.wait_for_url(f"{SITE}/settings?flow=*")
+    session = newest_session(identity_id)
+    assert session["authenticator_assurance_level"] == "aal2"
+    assert [m["method"] for m in session["authentication_methods"]] == ["password", "webauthn"]
+    assert device.csp_violations == []
+
+
+def test_passkey_is_added_and_removed_in_settings(devices: Any) -> None:
+    device = devices("es-ES", PASSKEY_DEVICE)
+    page = device.page
+    email = unique_email()
+    identity_id = identity_with_password(email)
+
+    sign_in_with_password(page, email)
+    assert shown_identity_id(page) == identity_id
+    page.get_by_test_id("account/settings").click()
+    page.wait_for_url(f"{SITE}/settings?flow=*")
+    passkeys = page.locator('form[data-testid="flow/form/passkey"]')
+    passkeys.locator('button[name="passkey_register_trigger"]').click()
+
+    expect(page.get_by_test_id("ui/message/1050001")).to_be_visible()
+    remove = passkeys.locator('button[name="passkey_remove"]')
+    expect(remove).to_have_count(1)
+    screenshot(page, "passkeys-settings-passkey-added-es")
+    assert "passkey" in kratos_identity(identity_id)["credentials"]
+
+    remove.click()
+    expect(page.get_by_test_id("ui/message/1050001")).to_be_visible()
+    expect(passkeys.locator('button[name="passkey_remove"]')).to_have_count(0)
+    screenshot(page, "passkeys-settings-passkey-removed-es")
+    remaining = kratos_identity(identity_id)["credentials"].get("passkey", {}).get("identifiers") or []
+    assert remaining == []
+    assert device.csp_violations == []
