@@ -17,8 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from typing import Any
 
+from django.utils import formats
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from ory_client.models.ui_container import UiContainer
 from ory_client.models.ui_node import UiNode
@@ -53,6 +56,9 @@ TRIGGERS = frozenset(
                  "PasskeyRegistration", "PasskeySettingsRegistration")
 )
 
+# Buttons that remove a passkey or security key: never a form's main action.
+REMOVE_BUTTONS = frozenset({"passkey_remove", "webauthn_remove"})
+
 # Message ids (https://www.ory.sh/docs/kratos/concepts/ui-user-interface#ui-error-codes)
 ADDRESS_NOT_VERIFIED = 4000010  # "Account not active yet. Did you forget to verify your email address?"
 
@@ -76,7 +82,8 @@ class Node:
     """One Kratos UI node in the shape its template partial needs.
 
     `kind` picks the partial: hidden, submit, checkbox, field (every other
-    input type), img, text, a, script, div.
+    input type), img, text, a, script, div, enter_guard (see
+    `_mark_secondary_buttons`).
     """
 
     kind: str
@@ -149,6 +156,11 @@ class FlowUi:
     scripts: tuple[Node, ...] = ()
 
     @property
+    def groups(self) -> frozenset[str]:
+        """The method groups of the page's forms (e.g. to word a second-factor page)."""
+        return frozenset(n.group for form in self.forms for n in form.nodes)
+
+    @property
     def has_triggers(self) -> bool:
         """Whether a node asks for one of Kratos's WebAuthn triggers: the page
         then loads the portal's static script that runs them."""
@@ -187,6 +199,20 @@ def _label_text(node: UiNode) -> str:
     return ""
 
 
+def _unnamed_key_label(name: str, node: UiNode) -> str:
+    """The remove button of a passkey or security key without a name says
+    when it was added: Kratos v1.3.1 calls every passkey "unnamed"
+    (x/webauthnx/nodes.go), which tells several apart by nothing."""
+    context = (node.meta.label.context or {}) if node.meta and node.meta.label else {}
+    added_at = context.get("added_at_unix")
+    if name not in REMOVE_BUTTONS or context.get("display_name") != "unnamed" or not isinstance(added_at, (int, float)):
+        return ""
+    added = formats.date_format(localtime(datetime.fromtimestamp(added_at, tz=timezone.utc)), "DATETIME_FORMAT")
+    if name == "passkey_remove":
+        return _("Remove the passkey added on %(added)s") % {"added": added}
+    return _("Remove the security key added on %(added)s") % {"added": added}
+
+
 def _fallback_label(name: str) -> str:
     """A readable label when Kratos sent none: `traits.name.first` -> `First`."""
     last = name.rsplit(".", 1)[-1].replace("_", " ").strip()
@@ -209,7 +235,7 @@ def node_from_ui_node(ui_node: UiNode) -> Node:
     group = str(ui_node.group)
     # Dispatch on the attribute model ory-client chose (it follows the node type).
     if isinstance(attrs, UiNodeInputAttributes):
-        return _input_node(attrs, group, messages, label)
+        return _input_node(attrs, group, messages, _unnamed_key_label(attrs.name, ui_node) or label)
     if isinstance(attrs, UiNodeImageAttributes):
         return Node(kind="img", group=group, messages=messages, label=label or _("Image"), element_id=attrs.id,
                     src=attrs.src, width=attrs.width, height=attrs.height)
@@ -286,12 +312,19 @@ def _sorted_groups(nodes: list[Node]) -> list[str]:
 
 def _mark_secondary_buttons(nodes: list[Node]) -> tuple[Node, ...]:
     marked: list[Node] = []
-    seen_submit = False
+    seen_primary = False
     for node in nodes:
         if node.kind == "submit":
-            node = replace(node, secondary=seen_submit)
-            seen_submit = True
+            removes = node.name in REMOVE_BUTTONS
+            node = replace(node, secondary=seen_primary or removes)
+            seen_primary = seen_primary or not removes
         marked.append(node)
+    # Enter in a field presses the form's first submit button. Where that
+    # would remove a key (the security-key form, whose own action is a
+    # trigger button), a disabled first button makes Enter do nothing.
+    first_submit = next((n for n in marked if n.kind == "submit" and n.button_type == "submit"), None)
+    if first_submit is not None and first_submit.name in REMOVE_BUTTONS:
+        marked.insert(0, Node(kind="enter_guard", group=first_submit.group))
     return tuple(marked)
 
 

@@ -140,3 +140,35 @@ def test_without_a_shared_method_every_form_keeps_the_visible_default_fields() -
         node("provider", group="saml", type="submit", value="corp"),
     ))
     assert [[n.name for n in form.nodes] for form in ui.forms] == [["csrf_token", "traits.email", "provider"]] * 2
+
+
+def test_enter_in_the_key_name_never_removes_a_key_and_removing_is_never_the_main_button() -> None:
+    soup = rendered(flow_ui(container(
+        node("csrf_token", type="hidden", value="t"),
+        node("webauthn_remove", group="webauthn", type="submit", value="a1b2", label="Remove security key"),
+        node("webauthn_register_displayname", group="webauthn", label="Name of the security key"),
+        node("webauthn_register_trigger", group="webauthn", type="button", value='{"publicKey":{}}',
+             onclickTrigger="oryWebAuthnRegistration", label="Add security key"),
+    )))
+
+    [form] = soup.find_all("form")
+    # Enter presses a form's first submit button: here a disabled one, so nothing is removed.
+    first_submit = form.select("button[type=submit]")[0]
+    assert first_submit.has_attr("disabled") and first_submit.has_attr("hidden") and not first_submit.has_attr("name")
+    assert "oa-button--secondary" in form.select_one('button[name="webauthn_remove"]')["class"]
+    assert "oa-button--secondary" not in form.select_one('button[name="webauthn_register_trigger"]')["class"]
+
+
+def test_an_unnamed_passkey_is_told_apart_by_when_it_was_added() -> None:
+    from django.utils import translation
+
+    label = {"id": 1050020, "text": 'Remove passkey "unnamed"', "type": "info",
+             "context": {"display_name": "unnamed", "added_at": "2026-12-02T20:30:49Z", "added_at_unix": 1796243449}}
+    named = label | {"text": 'Remove passkey "Laptop"', "context": label["context"] | {"display_name": "Laptop"}}
+    nodes = [node("passkey_remove", group="passkey", type="submit", value=v) for v in ("a", "b")]
+    nodes[0]["meta"], nodes[1]["meta"] = {"label": label}, {"label": named}
+    with translation.override("de"):
+        soup = rendered(flow_ui(container(node("csrf_token", type="hidden", value="t"), *nodes)))
+
+    labels = [b.get_text(strip=True) for b in soup.select('button[name="passkey_remove"]')]
+    assert labels == ["Den am 2. Dezember 2026 20:30 hinzugefügten Passkey entfernen", "Passkey „Laptop“ entfernen"]

@@ -47,6 +47,17 @@
     });
   });
 
+  // Enter in a field of a form whose first button is a guard (naming a new
+  // security key) starts that form's trigger, as pressing its button does.
+  document.addEventListener("keydown", function (event) {
+    var form = event.key === "Enter" && event.target instanceof HTMLInputElement ? event.target.form : null;
+    var button = form && form.querySelector("[data-oryauth-enter-guard]") ? form.querySelector("[data-oryauth-onclick]") : null;
+    if (button) {
+      event.preventDefault();
+      button.click();
+    }
+  });
+
   // Several nodes may name the same onload trigger (Kratos puts the passkey
   // autofill on two): each runs once.
   whenLoaded(function () {
