@@ -298,3 +298,29 @@ def test_passkey_is_added_and_removed_in_settings(devices: Any) -> None:
     remaining = kratos_identity(identity_id)["credentials"].get("passkey", {}).get("identifiers") or []
     assert remaining == []
     assert device.csp_violations == []
+
+
+def test_a_browser_without_webauthn_is_told_so_and_can_still_use_a_password(devices: Any) -> None:
+    device = devices("en-US", PASSKEY_DEVICE)
+    page = device.page
+    # Kratos's webauthn.js defines nothing where the browser lacks WebAuthn.
+    page.add_init_script("delete window.PublicKeyCredential;")
+
+    page.goto("/login")
+    page.wait_for_url(f"{SITE}/login?flow=*")
+    login_page = page.url
+    page.click('button[name="passkey_login_trigger"]')
+
+    note = page.locator("[data-oryauth-trigger-unavailable]")
+    expect(note).to_be_visible()
+    expect(note).to_have_attribute("role", "alert")
+    assert page.url == login_page  # nothing was posted
+    screenshot(page, "passkeys-login-no-webauthn-en")
+    email = unique_email()
+    identity_with_password(email)
+    page.fill('input[name="identifier"]', email)
+    page.fill('input[name="password"]', DEFAULT_PASSWORD)
+    page.click('button[name="method"][value="password"]')
+    page.wait_for_url(f"{SITE}/")
+    expect(page.get_by_test_id("home/email")).to_have_text(email)
+    assert device.csp_violations == []
