@@ -185,6 +185,10 @@ def test_sign_up_with_a_passkey_sign_out_and_sign_in_with_it(devices: Any, local
     expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.locator('input[name="traits.email"]')).to_have_count(1)
     screenshot(page, f"passkeys-registration-{language}")
+    # Without the email the browser asks for it before any passkey is made.
+    page.click('button[name="passkey_register_trigger"]')
+    expect(page.locator('input[name="traits.email"]:invalid')).to_be_focused()
+    assert device.credentials() == []
     page.fill('input[name="traits.email"]', email)
     page.fill('input[name="traits.name.first"]', "Hedy")
     page.fill('input[name="traits.name.last"]', "Lamarr")

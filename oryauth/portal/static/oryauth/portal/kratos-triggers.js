@@ -31,12 +31,36 @@
     }
   }
 
+  // Before a new passkey or key is made, the fields it is saved with (the
+  // email at sign-up) must be valid: otherwise the person would use their
+  // authenticator only to have Kratos refuse the form. The password field is
+  // another method's and is left alone.
+  function readyToRegister(button) {
+    var form = button.form;
+    if (!form || !/Registration$/.test(button.getAttribute("data-oryauth-onclick"))) {
+      return true;
+    }
+    var fields = Array.prototype.filter.call(form.elements, function (field) {
+      return field.willValidate && field.type !== "password";
+    });
+    for (var i = 0; i < fields.length; i++) {
+      if (!fields[i].checkValidity()) {
+        fields[i].reportValidity();
+        return false;
+      }
+    }
+    return true;
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target instanceof Element ? event.target.closest("[data-oryauth-onclick]") : null;
     if (!button) {
       return;
     }
     event.preventDefault();
+    if (!readyToRegister(button)) {
+      return;
+    }
     whenLoaded(function () {
       var run = trigger(button.getAttribute("data-oryauth-onclick"));
       if (run) {
