@@ -5,95 +5,38 @@ person's device, every portal page is served under a strict
 Content-Security-Policy, and Kratos's admin API tells what was stored."""
 from __future__ import annotations
 
-import base64
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
-from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import screenshot
 from tests.support.kratos import DEFAULT_PASSWORD, unique_email
-from tests.support.localhost_stack import KRATOS_ADMIN, KRATOS_PUBLIC, SITE
-
-# What the CSP lane sends on portal pages: scripts only from this site and
-# Kratos (webauthn.js), nothing inline. Added when the site sends no policy.
-STRICT_CSP = (
-    f"default-src 'self'; script-src 'self' {KRATOS_PUBLIC}; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+from tests.support.localhost_stack import SITE
+from tests.support.oauth_flows import (  # noqa: F401 (make_client: fixture)
+    Visit,
+    authorize_url,
+    exchange_code,
+    make_client,
+    verified_id_token_claims,
 )
-
-# A platform authenticator holding discoverable credentials (a passkey), and
-# a roaming USB key holding none (a security key for the second factor).
-PASSKEY_DEVICE = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-                  "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}
-SECURITY_KEY = {"protocol": "ctap2", "transport": "usb", "hasResidentKey": False,
-                "hasUserVerification": False, "automaticPresenceSimulation": True}
+from tests.support.webauthn_browser import (
+    PASSKEY_DEVICE,
+    SECURITY_KEY,
+    Device,
+    identity_with_password,
+    kratos_identity,
+    newest_session,
+    open_device,
+    poll_until,
+    send_hydra_pages_here,
+)
 
 
 @pytest.fixture(autouse=True)
 def _localhost_variant(localhost_stack: None) -> None:
     """Every test here runs against the localhost variant (tools/ory/up-localhost.sh)."""
-
-
-@dataclass
-class Device:
-    """A browser tab with a virtual authenticator, and the CSP violations seen."""
-
-    page: Page
-    cdp: CDPSession
-    authenticator_id: str
-    csp_violations: list[str]
-
-    def credentials(self) -> list[dict[str, Any]]:
-        return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.authenticator_id})["credentials"]
-
-
-def serve_under_strict_csp(cdp: CDPSession) -> None:
-    """Give every page of the site STRICT_CSP unless it sends a policy of its
-    own. Through the DevTools `Fetch` domain: Playwright's routes miss the
-    pages a redirect leads to, and Chromium enforces a policy only from a
-    fulfilled response, not from headers changed on the way."""
-
-    def fulfil_with_policy(event: dict[str, Any]) -> None:
-        request_id, status = event["requestId"], event["responseStatusCode"]
-        headers = event.get("responseHeaders", [])
-        if 300 <= status < 400 or any(h["name"].lower() == "content-security-policy" for h in headers):
-            cdp.send("Fetch.continueResponse", {"requestId": request_id})
-            return
-        body = cdp.send("Fetch.getResponseBody", {"requestId": request_id})
-        encoded = body["body"] if body["base64Encoded"] else base64.b64encode(body["body"].encode()).decode()
-        cdp.send("Fetch.fulfillRequest", {
-            "requestId": request_id, "responseCode": status, "body": encoded,
-            "responseHeaders": [*headers, {"name": "Content-Security-Policy", "value": STRICT_CSP}],
-        })
-
-    cdp.on("Fetch.requestPaused", fulfil_with_policy)
-    cdp.send("Fetch.enable", {"patterns": [{"urlPattern": f"{SITE}/*", "resourceType": "Document", "requestStage": "Response"}]})
-
-
-def open_device(browser: Browser, locale: str, authenticator: dict[str, Any]) -> tuple[BrowserContext, Device]:
-    context = browser.new_context(base_url=SITE, locale=locale)
-    context.set_default_timeout(15_000)
-    violations: list[str] = []
-    context.expose_binding("__reportCspViolation", lambda _source, text: violations.append(text))
-    context.add_init_script(
-        "document.addEventListener('securitypolicyviolation', e => window.__reportCspViolation("
-        "e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' on ' + location.pathname));"
-    )
-    # A response the test fulfils loses its loopback address space, so
-    # Chromium would ask before the page loads webauthn.js from Kratos on
-    # localhost: the person's answer, given in advance.
-    context.grant_permissions(["local-network-access"], origin=SITE)
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    serve_under_strict_csp(cdp)
-    cdp.send("WebAuthn.enable", {"enableUI": False})
-    added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": authenticator})
-    return context, Device(page, cdp, added["authenticatorId"], violations)
 
 
 @pytest.fixture
@@ -108,43 +51,6 @@ def devices(browser: Browser) -> Iterator[Any]:
     yield open_one
     for context in opened:
         context.close()
-
-
-def poll_until(page: Page, condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    """Wait for `condition`, letting Playwright deliver the page's events meanwhile."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        page.wait_for_timeout(50)
-
-
-def identity_with_password(email: str) -> str:
-    """A person with a password in the localhost Kratos (admin API); their id."""
-    answer = requests.post(f"{KRATOS_ADMIN}/admin/identities", timeout=10, json={
-        "schema_id": "person",
-        "traits": {"email": email, "name": {"first": "Grace", "last": "Hopper"}},
-        "credentials": {"password": {"config": {"password": DEFAULT_PASSWORD}}},
-        "verifiable_addresses": [{"value": email, "via": "email", "verified": True, "status": "completed"}],
-    })
-    answer.raise_for_status()
-    return str(answer.json()["id"])
-
-
-def kratos_identity(identity_id: str) -> dict[str, Any]:
-    answer = requests.get(f"{KRATOS_ADMIN}/admin/identities/{identity_id}", timeout=10,
-                          params=[("include_credential", "passkey"), ("include_credential", "webauthn")])
-    answer.raise_for_status()
-    return answer.json()
-
-
-def active_sessions(identity_id: str) -> list[dict[str, Any]]:
-    answer = requests.get(f"{KRATOS_ADMIN}/admin/identities/{identity_id}/sessions", timeout=10, params={"active": "true"})
-    answer.raise_for_status()
-    return answer.json()
-
-
-def newest_session(identity_id: str) -> dict[str, Any]:
-    return max(active_sessions(identity_id), key=lambda s: s["authenticated_at"])
 
 
 def shown_identity_id(page: Page) -> str:
@@ -327,4 +233,33 @@ def test_a_browser_without_webauthn_is_told_so_and_can_still_use_a_password(devi
     page.click('button[name="method"][value="password"]')
     page.wait_for_url(f"{SITE}/")
     expect(page.get_by_test_id("home/email")).to_have_text(email)
+    assert device.csp_violations == []
+
+
+def test_passkey_sign_in_for_an_oauth2_client_puts_the_passkey_in_the_id_tokens_amr(devices: Any, make_client: Any) -> None:  # noqa: F811
+    device = devices("en-US", PASSKEY_DEVICE)
+    page = device.page
+    client = make_client("--skip-consent")
+    page.goto("/registration")
+    page.wait_for_url(f"{SITE}/registration?flow=*")
+    page.fill('input[name="traits.email"]', unique_email())
+    page.click('button[name="passkey_register_trigger"]')
+    page.wait_for_url(f"{SITE}/verification?flow=*")
+    page.goto("/")
+    identity_id = shown_identity_id(page)
+    sign_out(page)
+    callbacks = send_hydra_pages_here(device)
+
+    # Hydra -> login page (passkey autofill signs in at once) -> Kratos accepts
+    # the login challenge -> consent (skipped for this client) -> callback.
+    page.goto(authorize_url(client, scope="openid email"))
+    poll_until(page, lambda: len(callbacks) == 1, seconds=15)
+
+    claims = verified_id_token_claims(exchange_code(client, Visit(url=callbacks[0], status=200)), client.id)
+    assert claims["sub"] == identity_id
+    # Kratos v1.3.1 accepts a login challenge itself after a fresh sign-in,
+    # with its own method names (hydra/hydra.go); oryauth.provider, accepting
+    # for an existing session, reports RFC 8176's "hwk" for a passkey.
+    assert set(claims["amr"]) & {"passkey", "hwk"}, claims["amr"]
+    assert "pwd" not in claims["amr"]
     assert device.csp_violations == []
