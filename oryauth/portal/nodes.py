@@ -6,15 +6,23 @@ Kratos describes every form as a list of nodes (`input`, `img`, `text`, `a`,
 node's `name` exactly as Kratos sent it: Kratos reads the posted form by
 those names. Nodes are split into one form per method group, because each
 group's submit button posts `method=<group>` and Kratos handles one method
-per submission; the `default` group (csrf_token, identifier) goes into each.
+per submission; the `default` group's hidden nodes (csrf_token) go into each.
+The methods that read what the person types into the `default` group's
+fields (identifier, traits) share one form with those fields, so the page
+asks for the email address once. Script nodes (Kratos's webauthn.js) are
+rendered once per page, and the JavaScript a node asks for is only ever the
+name of one of Kratos's WebAuthn triggers, never code (see `TRIGGERS`).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils import formats
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from ory_client.models.ui_container import UiContainer
 from ory_client.models.ui_node import UiNode
@@ -39,6 +47,24 @@ GROUP_ORDER = [
 # default group's fields (identifier, traits), only its hidden csrf_token.
 PROVIDER_GROUPS = frozenset({"oidc", "saml"})
 
+# Methods whose submission reads the default group's visible fields (the
+# identifier at sign-in, the traits at sign-up): they share one form with them.
+SHARES_IDENTIFIER = ("identifier_first", "password", "code", "passkey", "webauthn")
+
+# The functions Kratos's webauthn.js defines (x/webauthnx/js in Kratos
+# v1.3.1; the `__` names are its older spelling). A node's onclick/onload
+# trigger is rendered only when it is one of these: the page's static script
+# calls `window[name]()`, so Kratos can never make us run arbitrary code.
+TRIGGERS = frozenset(
+    prefix + name
+    for prefix in ("ory", "__ory")
+    for name in ("WebAuthnLogin", "WebAuthnRegistration", "PasskeyLogin", "PasskeyLoginAutocompleteInit",
+                 "PasskeyRegistration", "PasskeySettingsRegistration")
+)
+
+# Buttons that remove a passkey or security key: never a form's main action.
+REMOVE_BUTTONS = frozenset({"passkey_remove", "webauthn_remove"})
+
 # Message ids (https://www.ory.sh/docs/kratos/concepts/ui-user-interface#ui-error-codes)
 ADDRESS_NOT_VERIFIED = 4000010  # "Account not active yet. Did you forget to verify your email address?"
 
@@ -62,7 +88,8 @@ class Node:
     """One Kratos UI node in the shape its template partial needs.
 
     `kind` picks the partial: hidden, submit, checkbox, field (every other
-    input type), img, text, a, script, div.
+    input type), img, text, a, script, div, enter_guard (see
+    `_mark_secondary_buttons`).
     """
 
     kind: str
@@ -80,7 +107,11 @@ class Node:
     pattern: str = ""
     maxlength: int | None = None
     inputmode: str = ""
-    onclick: str = ""
+    # <button type=...>: "submit" posts the form; "button" only runs its trigger.
+    button_type: str = "submit"
+    # Names from TRIGGERS (or ""): run on click / once the page has loaded.
+    onclick_trigger: str = ""
+    onload_trigger: str = ""
     options: tuple[tuple[str, str], ...] = ()
     # img / a / script / text / div
     element_id: str = ""
@@ -94,6 +125,9 @@ class Node:
     # A submit button after the form's first one (e.g. "Resend code"): styled
     # as secondary; Enter in a field still presses the first.
     secondary: bool = False
+    # Another method's button in a shared form: it does not demand the
+    # first method's fields (e.g. the password) before posting.
+    novalidate: bool = False
 
     @property
     def has_error(self) -> bool:
@@ -124,6 +158,19 @@ class FlowUi:
     method: str
     messages: tuple[Message, ...]
     forms: tuple[NodeForm, ...]
+    # Script nodes (Kratos's webauthn.js), rendered once per page.
+    scripts: tuple[Node, ...] = ()
+
+    @property
+    def groups(self) -> frozenset[str]:
+        """The method groups of the page's forms (e.g. to word a second-factor page)."""
+        return frozenset(n.group for form in self.forms for n in form.nodes)
+
+    @property
+    def has_triggers(self) -> bool:
+        """Whether a node asks for one of Kratos's WebAuthn triggers: the page
+        then loads the portal's static script that runs them."""
+        return any(n.onclick_trigger or n.onload_trigger for form in self.forms for n in form.nodes)
 
     @property
     def offers_providers(self) -> bool:
@@ -169,6 +216,20 @@ def _label_text(node: UiNode) -> str:
     return ""
 
 
+def _unnamed_key_label(name: str, node: UiNode) -> str:
+    """The remove button of a passkey or security key without a name says
+    when it was added: Kratos v1.3.1 calls every passkey "unnamed"
+    (x/webauthnx/nodes.go), which tells several apart by nothing."""
+    context = (node.meta.label.context or {}) if node.meta and node.meta.label else {}
+    added_at = context.get("added_at_unix")
+    if name not in REMOVE_BUTTONS or context.get("display_name") != "unnamed" or not isinstance(added_at, (int, float)):
+        return ""
+    added = formats.date_format(localtime(datetime.fromtimestamp(added_at, tz=timezone.utc)), "DATETIME_FORMAT")
+    if name == "passkey_remove":
+        return _("Remove the passkey added on %(added)s") % {"added": added}
+    return _("Remove the security key added on %(added)s") % {"added": added}
+
+
 def _fallback_label(name: str) -> str:
     """A readable label when Kratos sent none: `traits.name.first` -> `First`."""
     last = name.rsplit(".", 1)[-1].replace("_", " ").strip()
@@ -191,7 +252,7 @@ def node_from_ui_node(ui_node: UiNode) -> Node:
     group = str(ui_node.group)
     # Dispatch on the attribute model ory-client chose (it follows the node type).
     if isinstance(attrs, UiNodeInputAttributes):
-        return _input_node(attrs, group, messages, label)
+        return _input_node(attrs, group, messages, _unnamed_key_label(attrs.name, ui_node) or label)
     if isinstance(attrs, UiNodeImageAttributes):
         return Node(kind="img", group=group, messages=messages, label=label or _("Image"), element_id=attrs.id,
                     src=attrs.src, width=attrs.width, height=attrs.height)
@@ -226,12 +287,15 @@ def _input_node(attrs: UiNodeInputAttributes, group: str, messages: tuple[Messag
         "pattern": attrs.pattern or "",
         "maxlength": attrs.maxlength,
         "inputmode": _text_of(attrs.inputmode),
-        "onclick": attrs.onclick or "",
+        # Never the `onclick`/`onload` code Kratos also sends: only a known name.
+        "onclick_trigger": _trigger(attrs.onclick_trigger),
+        "onload_trigger": _trigger(attrs.onload_trigger),
     }
     if input_type == "hidden":
         return Node(kind="hidden", label=label, value=_as_text(attrs.value), **common)
     if input_type in ("submit", "button"):
-        return Node(kind="submit", label=label or _("Continue"), value=_as_text(attrs.value), **common)
+        return Node(kind="submit", label=label or _("Continue"), value=_as_text(attrs.value), button_type=input_type,
+                    **common)
     if input_type == "checkbox":
         return Node(kind="checkbox", label=label or _fallback_label(attrs.name), value="true", checked=attrs.value is True,
                     **common)
@@ -240,6 +304,13 @@ def _input_node(attrs: UiNodeInputAttributes, group: str, messages: tuple[Messag
     # Never echo a password back into the page.
     value = "" if input_type == "password" else _as_text(attrs.value)
     return Node(kind="field", label=label or _fallback_label(attrs.name), value=value, options=options, **common)
+
+
+def _trigger(trigger: Any) -> str:
+    """The name of the WebAuthn trigger a node asks for, or "" when it names
+    none we know (see TRIGGERS)."""
+    name = _text_of(trigger)
+    return name if name in TRIGGERS else ""
 
 
 def _text_of(value: Any) -> str:
@@ -258,12 +329,19 @@ def _sorted_groups(nodes: list[Node]) -> list[str]:
 
 def _mark_secondary_buttons(nodes: list[Node]) -> tuple[Node, ...]:
     marked: list[Node] = []
-    seen_submit = False
+    seen_primary = False
     for node in nodes:
         if node.kind == "submit":
-            node = replace(node, secondary=seen_submit)
-            seen_submit = True
+            removes = node.name in REMOVE_BUTTONS
+            node = replace(node, secondary=seen_primary or removes)
+            seen_primary = seen_primary or not removes
         marked.append(node)
+    # Enter in a field presses the form's first submit button. Where that
+    # would remove a key (the security-key form, whose own action is a
+    # trigger button), a disabled first button makes Enter do nothing.
+    first_submit = next((n for n in marked if n.kind == "submit" and n.button_type == "submit"), None)
+    if first_submit is not None and first_submit.name in REMOVE_BUTTONS:
+        marked.insert(0, Node(kind="enter_guard", group=first_submit.group))
     return tuple(marked)
 
 
@@ -321,18 +399,36 @@ def flow_ui(
     nodes = [
         _checked_urls(_prefilled(node_from_ui_node(n), prefill or {}), link_is_safe) for n in ui.nodes or []
     ]
+    messages = tuple(Message.from_ui_text(m) for m in ui.messages or [])
+    return FlowUi(action=ui.action, method=ui.method or "POST", messages=messages,
+                  forms=_forms([n for n in nodes if n.kind != "script"], ui.action),
+                  scripts=tuple(n for n in nodes if n.kind == "script"))
+
+
+def _forms(nodes: list[Node], action: str) -> tuple[NodeForm, ...]:
     default = [n for n in nodes if n.group == "default"]
+    hidden = [n for n in default if n.kind == "hidden"]
+    groups = [g for g in _sorted_groups(nodes) if g != "default"]
+    # Only when the default group asks the person for something (identifier, traits).
+    shared = [g for g in groups if g in SHARES_IDENTIFIER] if len(hidden) < len(default) else []
     forms: list[NodeForm] = []
-    for group in _sorted_groups(nodes):
-        if group == "default":
+    for group in groups:
+        if group in shared[1:]:
+            continue  # already in the shared form
+        if group in shared:
+            own = [replace(n, novalidate=n.kind == "submit" and n.group != group)
+                   for g in shared for n in nodes if n.group == g]
+            title = group_title(group) if len(shared) == 1 else ""
+            forms.append(NodeForm(group=group, title=title, nodes=_mark_secondary_buttons(default + own)))
             continue
         own = [n for n in nodes if n.group == group]
         if group in PROVIDER_GROUPS:
-            forms.append(_provider_form(group, default, own, ui.action))
+            forms.append(_provider_form(group, default, own, action))
             continue
-        forms.append(NodeForm(group=group, title=group_title(group), nodes=_mark_secondary_buttons(default + own)))
+        # Without a shared form the visible default fields go with every method, as Kratos lays them out.
+        forms.append(NodeForm(group=group, title=group_title(group),
+                              nodes=_mark_secondary_buttons((hidden if shared else default) + own)))
     if not forms and default:
         # A flow with only default nodes (e.g. a single-button form) is still a form.
         forms.append(NodeForm(group="default", title="", nodes=_mark_secondary_buttons(default)))
-    messages = tuple(Message.from_ui_text(m) for m in ui.messages or [])
-    return FlowUi(action=ui.action, method=ui.method or "POST", messages=messages, forms=tuple(forms))
+    return tuple(forms)

@@ -62,11 +62,14 @@ def test_the_wheel_holds_every_template_and_migration_of_each_role(wheel: zipfil
     names = set(wheel.namelist())
     templates = {n for n in source_files("templates", "*.html") if n.startswith(f"oryauth/{role}/")}
     migrations = {n for n in source_files("migrations", "*.py") if n.startswith(f"oryauth/{role}/")}
+    # e.g. the portal's script that runs Kratos's WebAuthn functions
+    static = {n for n in source_files("static", "*.*") if n.startswith(f"oryauth/{role}/")}
 
     assert templates, f"found no templates of oryauth.{role} to look for"
     assert f"oryauth/{role}/apps.py" in names
     assert templates <= names, sorted(templates - names)
     assert migrations <= names, sorted(migrations - names)
+    assert static <= names, sorted(static - names)
 
 
 def test_the_licence_is_apache_2_and_ships_in_the_metadata(wheel: zipfile.ZipFile, metadata: Message) -> None:

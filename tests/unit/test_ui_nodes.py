@@ -22,6 +22,8 @@ MODELS = {
     "login": LoginFlow, "login_wrong_password": LoginFlow, "login_aal2": LoginFlow,
     "registration": RegistrationFlow, "recovery": RecoveryFlow, "recovery_code_sent": RecoveryFlow,
     "verification": VerificationFlow, "settings": SettingsFlow, "settings_lookup_codes_shown": SettingsFlow,
+    # From the localhost variant: passkeys, security keys (and social sign-in) enabled.
+    "login_passkey": LoginFlow, "registration_passkey": RegistrationFlow, "settings_passkey": SettingsFlow,
 }
 
 
@@ -160,10 +162,12 @@ def test_anchor_script_and_division_nodes_are_rendered() -> None:
         node("", node_type="div", group="captcha", id="captcha"),
     ), link_is_safe=lambda url: bool(safe_url(site, url)))
     soup = rendered(ui)
+    scripts = BeautifulSoup(render_to_string("oryauth/portal/_scripts.html", {"ui": ui}), "html.parser")
 
     link = soup.select_one('[data-testid="node/a/continue"]')
     assert (link["href"], link.get_text()) == ("http://127.0.0.1:8000/", "Continue")
-    script = soup.find("script")
+    assert soup.find("script") is None  # scripts come once per page, not inside a form
+    script = scripts.find("script")
     assert script["src"].endswith("/webauthn.js") and script.has_attr("async")
     assert (script["integrity"], script["nonce"], script["crossorigin"]) == ("sha512-abc", "n0nce", "anonymous")
     assert soup.select_one("div#oa-captcha") is not None
