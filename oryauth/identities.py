@@ -75,6 +75,24 @@ def address_is_verified(identity: Identity, address: Any) -> bool:
     )
 
 
+# Kratos keeps a webauthn / passkey credential for every identity once the
+# schema names an identifier for it, keys or not: it is set up only when its
+# config lists registered keys (read with include_credential=KEY_CREDENTIALS).
+KEY_CREDENTIALS = ["webauthn", "passkey"]
+
+
+def credential_kinds_set_up(identity: Identity) -> set[str]:
+    """The credential types the person can actually sign in with: a
+    security-key or passkey entry counts only when it holds a key (the
+    identity read with `include_credential=KEY_CREDENTIALS`)."""
+    kinds = set()
+    for kind, credential in (identity.credentials or {}).items():
+        if kind in KEY_CREDENTIALS and not (credential.config or {}).get("credentials"):
+            continue
+        kinds.add(kind)
+    return kinds
+
+
 def _text(value: Any) -> str:
     """A string claim, or "" when a provider sent another type: str() of a
     list would become someone's email or name."""

@@ -19,6 +19,7 @@ from ory_client.models.session import Session
 
 from .. import ory
 from ..errors import OryRejected
+from ..identities import KEY_CREDENTIALS, credential_kinds_set_up
 
 PAGE_SIZE = 25
 # Credential types Kratos names, as staff read them.
@@ -156,7 +157,10 @@ def _addresses(items: list[Any] | None) -> tuple[Address, ...]:
 
 def _credentials(identity: Identity) -> tuple[Credential, ...]:
     found = []
+    set_up = credential_kinds_set_up(identity)
     for kind, credential in sorted((identity.credentials or {}).items()):
+        if kind not in set_up:
+            continue
         found.append(
             Credential(
                 kind=kind,
@@ -172,7 +176,8 @@ def _credentials(identity: Identity) -> tuple[Credential, ...]:
 def get_person(identity_id: str) -> Person | None:
     """The identity with this id, or None when Kratos has none."""
     try:
-        identity = ory.kratos_identities().get_identity(identity_id)
+        # Key credentials' config says whether a key is registered (public keys only, no secret).
+        identity = ory.kratos_identities().get_identity(identity_id, include_credential=KEY_CREDENTIALS)
     except OryRejected as exc:
         if exc.status in (400, 404):  # 400: not even a UUID
             return None

@@ -20,6 +20,7 @@ from typing import Any
 from ory_client.models.session import Session
 
 from .. import ory
+from ..identities import KEY_CREDENTIALS, credential_kinds_set_up
 
 AAL1 = "aal1"
 AAL2 = "aal2"
@@ -88,5 +89,5 @@ def requests_aal2(acr_values: Iterable[str]) -> bool:
 def has_second_factor(identity_id: str) -> bool:
     """The identity has set up a second factor, so a step-up to `aal2` can
     succeed (asking someone without one would be a dead end)."""
-    identity = ory.kratos_identities().get_identity(identity_id)
-    return bool(SECOND_FACTOR_CREDENTIALS & set((identity.credentials or {}).keys()))
+    identity = ory.kratos_identities().get_identity(identity_id, include_credential=KEY_CREDENTIALS)
+    return bool(SECOND_FACTOR_CREDENTIALS & credential_kinds_set_up(identity))

@@ -22,9 +22,13 @@ def at_callback(visit: Visit) -> Visit:
 
 
 def form_of(page: Visit, group: str) -> tuple[str, dict[str, str]]:
-    """The action and current field values of the page's `group` form."""
+    """The action and current field values of the page's `group` form: its
+    own, or the one form it shares with the other methods that read the
+    identifier (password, code, passkey), found by its button."""
     soup = BeautifulSoup(page.text, "html.parser")
-    form = soup.select_one(f'form[data-testid="flow/form/{group}"]')
+    form = soup.select_one(f'form[data-testid="flow/form/{group}"]') or next(
+        (f for f in soup.select("form") if f.select_one(f'button[name="method"][value="{group}"]')), None
+    )
     assert form is not None, f"no {group} form on {page.url} (status {page.status})"
     fields = {
         str(field["name"]): str(field.get("value", ""))

@@ -61,11 +61,47 @@ start() {  # start NAME command...
   echo $! >"$run_dir/$name.pid"
 }
 
+start_site() {  # the demo site on localhost:8100, with its own database
+  echo "up-localhost: starting the demo site on http://localhost:8100"
+  local site_env=(
+    "DATABASE_URL=sqlite:///$run_dir/localhost-site.sqlite3"
+    # Django asks Kratos on loopback; browsers use the host name WebAuthn needs.
+    "KRATOS_PUBLIC_URL=http://127.0.0.1:4533"
+    "KRATOS_BROWSER_URL=http://localhost:4533"
+    "KRATOS_ADMIN_URL=http://127.0.0.1:4534"
+    "ORYAUTH_API_AUDIENCE=http://localhost:8100/api/"
+    # Chromium checks form-action on each redirect after a form's post:
+    # Example ID (and the sign-in pages the tests serve for it) is on plain
+    # http, and the main Hydra's consent URL names the main site (127.0.0.1:8000),
+    # which the passkey-through-Hydra test sends on to this one.
+    "ORYAUTH_CSP_FORM_ACTION=http://127.0.0.1:4544,http://127.0.0.1:4546,http://127.0.0.1:8000"
+  )
+  env "${site_env[@]}" "$python" "$repo/manage.py" migrate --noinput >"$run_dir/localhost-site-migrate.log" 2>&1 \
+    || fail "the site's migrations failed." "$run_dir/localhost-site-migrate.log"
+  (cd "$repo" && exec env "${site_env[@]}" "$python" manage.py runserver 127.0.0.1:8100 --noreload) >"$run_dir/localhost-site.log" 2>&1 &
+  echo $! >"$run_dir/localhost-site.pid"
+  wait_until_healthy localhost-site
+}
+
+# newer_than PID_FILE DIR...: whether a file in DIRs changed since that part started.
+newer_than() { local stamp=$1; shift; [[ -n "$(find "$@" -newer "$stamp" -print -quit 2>/dev/null)" ]]; }
+
 "$repo/tools/ory/up.sh"
 
 all_up=1
 for part in "${parts[@]}"; do is_running "$part" && is_healthy "$part" || all_up=; done
-if [[ $all_up ]]; then
+# The site runs without Django's autoreloader (its child process would
+# outlive the PID file) and Kratos reads its config once: restart what
+# changed since it started.
+if [[ $all_up ]] && newer_than "$run_dir/localhost-kratos.pid" "$config_dir"; then
+  echo "up-localhost: deploy/ory changed since the variant started: restarting it"
+  all_up=
+elif [[ $all_up ]] && newer_than "$run_dir/localhost-site.pid" "$repo/oryauth" "$repo/siteproject" "$repo/templates"; then
+  echo "up-localhost: the site's code changed since it started: restarting the site"
+  stop_pid_file "$run_dir/localhost-site.pid" quiet
+  start_site
+  exit 0
+elif [[ $all_up ]]; then
   echo "up-localhost: already up (site http://localhost:8100)"
   exit 0
 fi
@@ -86,22 +122,6 @@ kratos_dsn="sqlite://$run_dir/localhost-kratos.sqlite?_fk=true&mode=rwc&_journal
 DSN="$kratos_dsn" start localhost-kratos "$bin_dir/kratos" serve --dev --watch-courier -c kratos.yml -c kratos.localhost.yml
 wait_until_healthy localhost-kratos
 
-echo "up-localhost: starting the demo site on http://localhost:8100"
-site_env=(
-  "DATABASE_URL=sqlite:///$run_dir/localhost-site.sqlite3"
-  # Django asks Kratos on loopback; browsers use the host name WebAuthn needs.
-  "KRATOS_PUBLIC_URL=http://127.0.0.1:4533"
-  "KRATOS_BROWSER_URL=http://localhost:4533"
-  "KRATOS_ADMIN_URL=http://127.0.0.1:4534"
-  "ORYAUTH_API_AUDIENCE=http://localhost:8100/api/"
-  # Example ID (and the sign-in pages the tests serve for it) is on plain
-  # http: Chromium checks form-action on each redirect after a button's post.
-  "ORYAUTH_CSP_FORM_ACTION=http://127.0.0.1:4544,http://127.0.0.1:4546"
-)
-env "${site_env[@]}" "$python" "$repo/manage.py" migrate --noinput >"$run_dir/localhost-site-migrate.log" 2>&1 \
-  || fail "the site's migrations failed." "$run_dir/localhost-site-migrate.log"
-(cd "$repo" && exec env "${site_env[@]}" "$python" manage.py runserver 127.0.0.1:8100 --noreload) >"$run_dir/localhost-site.log" 2>&1 &
-echo $! >"$run_dir/localhost-site.pid"
-wait_until_healthy localhost-site
+start_site
 
 echo "up-localhost: ready in $(($(date +%s) - started))s — site http://localhost:8100, Kratos http://localhost:4533, Example ID http://127.0.0.1:4544"
