@@ -135,3 +135,24 @@ def test_claims_from_an_id_token() -> None:
 def test_email_verified_from_an_id_token_is_true_only_when_the_claim_says_true(sent: object, verified: bool) -> None:
     claims = IdentityClaims.from_id_token({"iss": "https://id.example/", "sub": "abc", "email_verified": sent})
     assert claims.email_verified is verified
+
+
+def test_a_key_credential_counts_as_set_up_only_when_it_holds_a_key() -> None:
+    from ory_client.models.identity import Identity
+
+    from oryauth.identities import credential_kinds_set_up
+
+    def identity(**credentials: dict) -> Identity:
+        return Identity.from_dict({
+            "id": "9f1e6a4c-0000-4000-8000-000000000001", "schema_id": "person", "schema_url": "http://k/s",
+            "traits": {}, "credentials": credentials,
+        })
+
+    # What Kratos keeps for everyone once the schema names a webauthn identifier.
+    empty_key = {"type": "webauthn", "identifiers": ["a@example.org"], "config": {"user_handle": "aGFuZGxl"}}
+    registered_key = {**empty_key, "config": {"user_handle": "aGFuZGxl", "credentials": [{"id": "a2V5"}]}}
+    password = {"type": "password", "identifiers": ["a@example.org"]}
+
+    assert credential_kinds_set_up(identity(password=password, webauthn=empty_key)) == {"password"}
+    assert credential_kinds_set_up(identity(password=password, webauthn=registered_key)) == {"password", "webauthn"}
+    assert credential_kinds_set_up(identity(passkey={**empty_key, "type": "passkey"})) == set()
