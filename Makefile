@@ -33,13 +33,13 @@ else
 	$(PY) manage.py runserver 127.0.0.1:8000
 endif
 
-# The production profile runs the integration and browser tests on
+# The production profile runs the integration, browser and interop tests on
 # PostgreSQL and Redis, then tests/production against gunicorn (its own
 # pytest run: gunicorn and the browser tests' live server both need port 8000).
 test: setup browser
 ifeq ($(PROFILE),production)
 	@status=0; \
-	$(WITH_PROFILE) $(PY) -m pytest tests/integration tests/e2e || status=1; \
+	$(WITH_PROFILE) $(PY) -m pytest tests/integration tests/e2e tests/interop || status=1; \
 	$(WITH_PROFILE) $(PY) -m pytest tests/production || status=1; \
 	tools/production/site.sh down >/dev/null || true; \
 	exit $$status

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import Error as PlaywrightError
 
 from .stack import REPO
 
@@ -70,8 +71,17 @@ class CspWatch:
             self.console.append(message.text)
 
     def collect(self, page: Page) -> None:
-        """Add the events the current document recorded."""
-        self.events += page.evaluate("() => window.__cspViolations || []")
+        """Add the events the current document recorded (once it has loaded:
+        a test may end while the page is still navigating, e.g. to a client's
+        callback; violations before that are in `console` too)."""
+        for attempt in range(3):
+            page.wait_for_load_state("load")
+            try:
+                self.events += page.evaluate("() => window.__cspViolations || []")
+                return
+            except PlaywrightError as exc:
+                if "Execution context was destroyed" not in str(exc) or attempt == 2:
+                    raise
 
     def assert_none(self, page: Page) -> None:
         self.collect(page)
