@@ -30,9 +30,8 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS
 
 T = TypeVar("T")
@@ -150,8 +149,17 @@ def bump_user_version(cache: Any, pk: Any) -> None:
         _user_rows.pop(key, None)
 
 
-# (pk, identity id) -> (until, version, field names, values)
-_user_rows: dict[tuple[Any, str], tuple[float, str, list[str], list[Any]]] = {}
+class _UserRow(NamedTuple):
+    until: float  # time.monotonic()
+    version: str  # user_version when the row was read
+    model: Any
+    names: list[str]
+    values: list[Any]
+    is_active: bool
+
+
+# (pk, identity id) -> the row as read
+_user_rows: dict[tuple[Any, str], _UserRow] = {}
 # identity id -> pk of the user whose row is kept (a token names only its subject)
 _identity_users: dict[str, Any] = {}
 
@@ -159,14 +167,15 @@ _identity_users: dict[str, Any] = {}
 def remember_user(user: Any, identity_id: str, seconds: int, version: str = "") -> None:
     if len(_user_rows) >= _MAX_ENTRIES:
         now = time.monotonic()
-        expired = [key for key, row in list(_user_rows.items()) if row[0] <= now]
+        expired = [key for key, row in list(_user_rows.items()) if row.until <= now]
         for key in expired or list(_user_rows)[: _MAX_ENTRIES // 2]:
             _user_rows.pop(key, None)
         if len(_identity_users) >= _MAX_ENTRIES:
             _identity_users.clear()
     names = [f.attname for f in user._meta.concrete_fields]
     values = [getattr(user, n) for n in names]
-    _user_rows[(user.pk, identity_id)] = (time.monotonic() + max(seconds, 0), version, names, values)
+    until = time.monotonic() + max(seconds, 0)
+    _user_rows[(user.pk, identity_id)] = _UserRow(until, version, type(user), names, values, bool(getattr(user, "is_active", True)))
     _identity_users[identity_id] = user.pk
 
 
@@ -174,17 +183,24 @@ def remembered_user(pk: Any, identity_id: str, version: str = "") -> Any:
     """A fresh user instance from this process's copy of its row, or None
     (none, expired, or made under another `version`)."""
     row = _user_rows.get((pk, identity_id))
-    if row is None or row[0] <= time.monotonic() or row[1] != version:
+    if row is None or row.until <= time.monotonic() or row.version != version:
         return None
-    return get_user_model().from_db(DEFAULT_DB_ALIAS, row[2], row[3])
+    return row.model.from_db(DEFAULT_DB_ALIAS, row.names, row.values)
 
 
-def remembered_user_of_identity(cache: Any, identity_id: str) -> Any:
-    """`remembered_user` found by the identity alone (a token's subject), at
-    the user's current version in `cache`; None when this process has no
-    current copy."""
+def remembered_person(cache: Any, identity_id: str) -> tuple[Any, str, bool] | None:
+    """The user this process keeps a current copy of for the identity (a
+    token names only its subject), as (pk, version, is_active), without
+    building the user; None when there is no copy at the user's current
+    version in `cache`."""
     pk = _identity_users.get(identity_id)
-    return None if pk is None else remembered_user(pk, identity_id, user_version(cache, pk))
+    if pk is None:
+        return None
+    row = _user_rows.get((pk, identity_id))
+    if row is None or row.until <= time.monotonic():
+        return None
+    version = user_version(cache, pk)
+    return (pk, version, row.is_active) if row.version == version else None
 
 
 def forget_user(pk: Any, identity_id: str) -> None:

@@ -14,7 +14,7 @@ Header credentials (first match wins):
 from __future__ import annotations
 
 import hashlib
-import re
+import string
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -29,10 +29,10 @@ CredentialKind = Literal["session_cookie", "session_token", "access_token"]
 # Longer credentials are refused without asking Ory: real ones are far shorter
 # (session tokens ~40 chars, opaque access tokens ~90, JWTs a few hundred).
 MAX_CREDENTIAL_LENGTH = 4096
-# RFC 6750 b64token: what a Bearer token may be made of.
-_TOKEN_SYNTAX = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+# RFC 6750 b64token: what a Bearer token may be made of ("=" only at its end).
+_TOKEN_CHARACTERS = (string.ascii_letters + string.digits + "-._~+/").encode()
 # Cookie values: visible ASCII except separators (RFC 6265 cookie-octet).
-_COOKIE_SYNTAX = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+")
+_COOKIE_CHARACTERS = bytes(c for c in range(0x21, 0x7F) if chr(c) not in '",;\\')
 _CACHE_PREFIX = "oryauth:caller:"
 
 
@@ -108,8 +108,13 @@ class Credential:
     def well_formed(self) -> bool:
         if not self.value or len(self.value) > MAX_CREDENTIAL_LENGTH or not self.value.isascii():
             return False
-        syntax = _COOKIE_SYNTAX if self.kind == "session_cookie" else _TOKEN_SYNTAX
-        return syntax.fullmatch(self.value) is not None
+        if self.kind == "session_cookie":
+            body, allowed = self.value, _COOKIE_CHARACTERS
+        else:
+            body, allowed = self.value.rstrip("="), _TOKEN_CHARACTERS
+        # Deleting the allowed characters leaves nothing: a third of a regular
+        # expression's cost on a JWT, and every header credential pays it.
+        return bool(body) and not body.encode("ascii").translate(None, allowed)
 
 
 # --- Finding credentials on a request ------------------------------------------

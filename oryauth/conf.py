@@ -217,8 +217,10 @@ ROLES = ("portal", "provider", "client", "client_admin", "identity_admin")
 CREDENTIAL_KINDS = ("session_cookie", "session_token", "access_token")
 
 
+@lru_cache(maxsize=1)
 def installed_roles() -> frozenset[str]:
-    """Short names of the oryauth role apps in INSTALLED_APPS."""
+    """Short names of the oryauth role apps in INSTALLED_APPS (read once:
+    every request asks which credentials are accepted)."""
     return frozenset(role for role in ROLES if apps.is_installed(f"oryauth.{role}"))
 
 
@@ -292,3 +294,5 @@ def oryauth_settings() -> OryAuthSettings:
 def _reset_on_override(*, setting: str, **_: Any) -> None:
     if setting == "ORYAUTH":
         oryauth_settings.cache_clear()
+    elif setting == "INSTALLED_APPS":
+        installed_roles.cache_clear()

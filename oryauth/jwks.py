@@ -13,16 +13,19 @@ an HMAC secret cannot pass.
 """
 from __future__ import annotations
 
-import base64
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, TypeGuard
 
 from django.core.cache import caches
-from jose import jwk, jws
+from jose import jwk
 from jose.exceptions import JOSEError
+from jose.utils import base64url_decode
 
 from . import caller_cache
 from .conf import oryauth_settings
@@ -36,6 +39,10 @@ ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", 
 # Seconds between two forced fetches of one key set: made-up key ids must
 # not make the site hammer Hydra (or re-read a file) on every request.
 REFETCH_INTERVAL = 10
+# Seconds a process uses its copy of a key set without looking at the shared
+# cache: a key the issuer withdrew is trusted at most this long after the
+# shared cache dropped it (DISCOVERY_CACHE_TTL).
+LOCAL_COPY_SECONDS = 60
 
 
 class TokenRefused(Exception):
@@ -46,6 +53,22 @@ class TokenRefused(Exception):
         self.reason = reason
         self.message = message
         super().__init__(f"{reason}: {message}")
+
+
+@dataclass
+class _LocalCopy:
+    """A key set as this process holds it: the JWKS entries, until when, and
+    the key objects built from them so far (by algorithm and position)."""
+
+    keys: list[dict[str, Any]]
+    until: float
+    built: dict[tuple[str, int], Any] = field(default_factory=dict)
+
+
+# cache key -> this process's copy. A new token is checked without reading the
+# shared cache (with Redis, a round trip per request); a token naming a key the
+# copy lacks makes the process look at the shared cache, then at the issuer.
+_local_copies: dict[str, _LocalCopy] = {}
 
 
 @dataclass(frozen=True)
@@ -60,14 +83,28 @@ class KeySet:
     fetch: Callable[[], Any]
 
     def keys(self, *, refresh: bool = False) -> list[dict[str, Any]]:
-        """The keys (cached for DISCOVERY_CACHE_TTL seconds in CACHE_ALIAS;
-        `refresh=True` fetches anew). Concurrent requests of this process share
-        one fetch."""
-        cache = caches[oryauth_settings().CACHE_ALIAS]
-        document = None if refresh else _cache_read(cache, self.cache_key)
+        """The keys: this process's copy (for at most LOCAL_COPY_SECONDS),
+        else the shared cache's (DISCOVERY_CACHE_TTL seconds in CACHE_ALIAS),
+        else fetched; `refresh=True` fetches anew. Concurrent requests of this
+        process share one fetch."""
+        return self.local_copy(refresh=refresh).keys
+
+    def local_copy(self, *, refresh: bool = False, shared: bool = False) -> _LocalCopy:
+        """`shared=True` skips this process's copy (another process may have
+        fetched newer keys), `refresh=True` the shared cache too."""
+        local = _local_copies.get(self.cache_key)
+        if local is not None and not (refresh or shared) and local.until > time.monotonic():
+            return local
+        document = None if refresh else _cache_read(caches[oryauth_settings().CACHE_ALIAS], self.cache_key)
         if document is None:
             document = caller_cache.single_flight(self.cache_key, self._fetch_and_store, wait=2 * float(oryauth_settings().HTTP_TIMEOUT) + 1)
-        return [k for k in document["keys"] if isinstance(k, dict)]
+        keys = [k for k in document["keys"] if isinstance(k, dict)]
+        until = time.monotonic() + min(LOCAL_COPY_SECONDS, oryauth_settings().DISCOVERY_CACHE_TTL)
+        if local is not None and keys == local.keys:
+            local.until = until  # the same keys: keep the key objects built from them
+            return local
+        local = _local_copies[self.cache_key] = _LocalCopy(keys, until)
+        return local
 
     def _fetch_and_store(self) -> dict[str, Any]:
         document = self.fetch()
@@ -80,20 +117,33 @@ class KeySet:
             logger.warning("Could not cache the %s JWKS: %s: %s", self.name, type(exc).__name__, exc)
         return document
 
-    def refetched(self) -> list[dict[str, Any]] | None:
-        """The keys fetched anew because a token names a key the cache lacks
-        (the issuer rotated its keys). None when that already happened in the
-        last REFETCH_INTERVAL seconds, in any process sharing the cache."""
+    def refetched(self) -> _LocalCopy | None:
+        """The keys as the shared cache has them, when they changed since this
+        process took its copy; else fetched anew, because a token names a key
+        nobody has (the issuer rotated its keys). None when that fetch already
+        happened in the last REFETCH_INTERVAL seconds, in any process sharing
+        the cache."""
+        held = _local_copies.get(self.cache_key)
+        shared = self.local_copy(shared=True)
+        if shared is not held:
+            return shared
         cache = caches[oryauth_settings().CACHE_ALIAS]
         try:
             first = cache.add(self.cache_key + ":refetched", True, REFETCH_INTERVAL)
         except Exception:  # noqa: BLE001 (without the shared guard, do not refetch at all)
             return None
-        return self.keys(refresh=True) if first else None
+        return self.local_copy(refresh=True) if first else None
 
     def forget(self) -> None:
-        """Drop the cached keys (tests, key rotation by hand)."""
+        """Drop the cached keys, shared and this process's (tests, key rotation by hand)."""
+        _local_copies.pop(self.cache_key, None)
         caches[oryauth_settings().CACHE_ALIAS].delete_many([self.cache_key, self.cache_key + ":refetched"])
+
+
+def forget_local_copies() -> None:
+    """Drop this process's copies of every key set: the next token is checked
+    against the shared cache's keys (tests; a site never needs this)."""
+    _local_copies.clear()
 
 
 def _cache_read(cache: Any, key: str) -> Any:
@@ -104,50 +154,80 @@ def _cache_read(cache: Any, key: str) -> Any:
     return document if isinstance(document, dict) and isinstance(document.get("keys"), list) else None
 
 
+@dataclass(frozen=True)
+class CompactJWS:
+    """A JWT in compact serialization taken apart. Nothing in it is trusted
+    before `verify_signature` checked it; `claims` is None when the payload
+    is not a JSON object."""
+
+    header: Mapping[str, Any]
+    claims: Mapping[str, Any] | None
+    signing_input: bytes
+    signature: bytes
+
+    @property
+    def issuer(self) -> str:
+        """The `iss` the token claims ("" when it names none)."""
+        issuer = (self.claims or {}).get("iss")
+        return issuer if isinstance(issuer, str) else ""
+
+
+@lru_cache(maxsize=32)
+def parsed(token: str) -> CompactJWS:
+    """`token` taken apart, or `TokenRefused` ("malformed"). The last few are
+    kept: a request's token is read more than once (whose it is, then its
+    signature), and parsing costs more than the rest of a check."""
+    try:
+        signing_input = token.encode("ascii")
+        header_part, payload_part, signature_part = signing_input.split(b".")
+        header = json.loads(base64url_decode(header_part))
+        payload = base64url_decode(payload_part)
+        signature = base64url_decode(signature_part)
+    except (ValueError, TypeError, AttributeError, RecursionError):  # not ASCII, not three parts, bad base64, not JSON
+        raise TokenRefused("malformed", "not a compact JWS (three base64url parts, a JSON header)") from None
+    if not isinstance(header, dict):
+        raise TokenRefused("malformed", "the header is not a JSON object")
+    try:
+        claims = json.loads(payload)
+    except (ValueError, RecursionError):
+        claims = None
+    return CompactJWS(
+        header=MappingProxyType(header),
+        claims=MappingProxyType(claims) if isinstance(claims, dict) else None,
+        signing_input=signing_input.rpartition(b".")[0],
+        signature=signature,
+    )
+
+
 def verify_signature(token: str, key_set: KeySet) -> tuple[dict[str, Any], str]:
     """The payload of `token`, signed by a key of `key_set`, and the
     algorithm it was signed with; `TokenRefused` otherwise. No claim is checked."""
-    header = unverified_header(token)
-    algorithm = allowed_algorithm(header)
-    key = _verification_key(key_set, header.get("kid"), algorithm)
+    jws = parsed(token)
+    algorithm = allowed_algorithm(jws.header)
+    key = _verification_key(key_set, jws.header.get("kid"), algorithm)
     try:
-        payload = jws.verify(token, key, algorithms=[algorithm])
+        valid = key.verify(jws.signing_input, jws.signature)
     except (JOSEError, ValueError, TypeError):
-        raise TokenRefused("bad_signature", f"the signature does not match {key_set.name}'s key") from None
-    try:
-        claims = json.loads(payload)
-    except ValueError:
-        claims = None
-    if not isinstance(claims, dict):
+        valid = False
+    if not valid:
+        raise TokenRefused("bad_signature", f"the signature does not match {key_set.name}'s key")
+    if jws.claims is None:
         raise TokenRefused("malformed", "the payload is not a JSON object")
-    return claims, algorithm
+    return dict(jws.claims), algorithm
 
 
-def unverified_header(token: str) -> dict[str, Any]:
+def unverified_header(token: str) -> Mapping[str, Any]:
     """The JOSE header of a compact JWS, not yet trusted."""
-    if not isinstance(token, str) or token.count(".") != 2:
-        raise TokenRefused("malformed", "not a compact JWS (three dot-separated parts)")
-    try:
-        header = jws.get_unverified_header(token)
-    except JOSEError:
-        raise TokenRefused("malformed", "the header cannot be decoded") from None
-    if not isinstance(header, dict):
-        raise TokenRefused("malformed", "the header is not a JSON object")
-    return header
+    return parsed(token).header
 
 
 def unverified_issuer(token: str) -> str:
     """The `iss` a JWT claims, not yet trusted ("" when it names none): says
     which key set to check it against, and nothing more."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return ""
     try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, TypeError, RecursionError):  # bad base64, not JSON (UnicodeDecodeError is a ValueError)
+        return parsed(token).issuer
+    except TokenRefused:
         return ""
-    issuer = claims.get("iss") if isinstance(claims, dict) else None
-    return issuer if isinstance(issuer, str) else ""
 
 
 def allowed_algorithm(header: Mapping[str, Any]) -> str:
@@ -163,46 +243,40 @@ def allowed_algorithm(header: Mapping[str, Any]) -> str:
     return algorithm
 
 
-# Keys built from JWKS entries, by their parameters: building one costs more than
-# checking a signature with it, and a new token of a known key should not pay it.
-_constructed: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
-
-
 def _verification_key(key_set: KeySet, kid: Any, algorithm: str) -> Any:
-    """The key for `kid`, fetching the key set again once when the cached one
-    does not have it (the issuer rotated its keys)."""
-    found = _matching_key(key_set.keys(), kid, algorithm)
+    """The key for `kid`, looking again once when this process's copy of the
+    key set does not have it (the issuer rotated its keys). Built once per
+    copy: building a key costs more than checking a signature with it."""
+    copy = key_set.local_copy()
+    found = _matching_key(copy.keys, kid, algorithm)
     if found is None:
         logger.info("A token names key %r which the cached %s JWKS lacks: fetching it again", str(kid)[:80], key_set.name)
         fresh = key_set.refetched()
-        found = _matching_key(fresh, kid, algorithm) if fresh is not None else None
+        if fresh is not None:
+            copy, found = fresh, _matching_key(fresh.keys, kid, algorithm)
     if found is None:
         raise TokenRefused("unknown_key", f"{key_set.name}'s JWKS has no key {str(kid)[:80]!r} for {algorithm}")
-    memo = (algorithm, tuple(sorted((name, str(value)) for name, value in found.items())))
-    key = _constructed.get(memo)
-    if key is not None:
-        return key
-    try:
-        key = jwk.construct(found, algorithm)
-    except (JOSEError, ValueError, TypeError, KeyError, AttributeError):
-        # A key with the right kid but malformed parameters (bad base64, a
-        # number where a string belongs) makes jwk.construct raise more than
-        # JOSEError: a broken or hostile JWKS is a refusal, not a crash.
-        raise TokenRefused("unusable_key", f"key {str(kid)[:80]!r} in {key_set.name}'s JWKS is malformed or unusable for {algorithm}") from None
-    if len(_constructed) >= 64:
-        _constructed.clear()
-    _constructed[memo] = key
+    key = copy.built.get((algorithm, found))
+    if key is None:
+        try:
+            key = copy.built[(algorithm, found)] = jwk.construct(copy.keys[found], algorithm)
+        except (JOSEError, ValueError, TypeError, KeyError, AttributeError):
+            # A key with the right kid but malformed parameters (bad base64, a
+            # number where a string belongs) makes jwk.construct raise more than
+            # JOSEError: a broken or hostile JWKS is a refusal, not a crash.
+            raise TokenRefused("unusable_key", f"key {str(kid)[:80]!r} in {key_set.name}'s JWKS is malformed or unusable for {algorithm}") from None
     return key
 
 
-def _matching_key(keys: list[dict[str, Any]], kid: Any, algorithm: str) -> dict[str, Any] | None:
+def _matching_key(keys: list[dict[str, Any]], kid: Any, algorithm: str) -> int | None:
+    """The position of the key for `kid` and `algorithm` in `keys`."""
     key_type = "RSA" if algorithm.startswith("RS") else "EC"
     candidates = [
-        k for k in keys
+        n for n, k in enumerate(keys)
         if k.get("kty") == key_type and k.get("use", "sig") == "sig" and k.get("alg", algorithm) == algorithm
     ]
     if kid is not None:
-        candidates = [k for k in candidates if k.get("kid") == kid]
+        candidates = [n for n in candidates if keys[n].get("kid") == kid]
     # Without a kid the choice must be unambiguous.
     return candidates[0] if len(candidates) == 1 or (kid is not None and candidates) else None
 

@@ -30,14 +30,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from django.core.cache import caches
-
-from . import caller_cache, ory
+from . import ory
 from .callers import Credential, OryCaller
 from .conf import OryAuthSettings, oryauth_settings
 from .errors import OryError, OryProtocolError
 from .jwks import KeySet, TokenRefused, is_timestamp, unverified_issuer, verify_signature
-from .ory_answers import remember_user, user_for_subject, with_person_behind
+from .ory_answers import person_behind, with_person_behind
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +126,8 @@ def caller_from_session_jwt(token: str, conf: OryAuthSettings) -> OryCaller:
     """The person behind a tokenized Kratos session, checked here."""
     try:
         claims = verified_claims(token, session_keys(conf), conf.session_jwt_issuer, conf)
-        user = user_for_subject(claims["sub"], conf)
-        if user is None:
+        person = person_behind(claims["sub"], conf)
+        if person is None:
             raise TokenRefused("unknown_identity", "the subject is not a Kratos identity")
     except TokenRefused as exc:
         logger.info("Refused a tokenized session: %s", exc)
@@ -138,10 +136,8 @@ def caller_from_session_jwt(token: str, conf: OryAuthSettings) -> OryCaller:
         logger.warning("Could not check a tokenized session: %s", exc)
         return OryCaller(via="session_token", problem="unavailable")
     subject = claims["sub"]
-    if not user.is_active:
+    if not person.is_active:
         return OryCaller(via="session_token", problem="rejected", identity_id=subject)
-    version = caller_cache.user_version(caches[conf.CACHE_ALIAS], user.pk)
-    remember_user(user, subject, version)
     # The template's claims mapper decides what else the token says.
     session = _mapping(claims.get("session"))
     traits = _mapping(session.get("identity")).get("traits")
@@ -155,8 +151,8 @@ def caller_from_session_jwt(token: str, conf: OryAuthSettings) -> OryCaller:
         aal=aal if aal in ("aal1", "aal2", "aal3") else "",
         expires_at=datetime.fromtimestamp(claims["exp"], tz=timezone.utc),
         traits=dict(traits) if isinstance(traits, Mapping) else {},
-        user_id=user.pk,
-        user_version=version,
+        user_id=person.user_id,
+        user_version=person.version,
         verified_locally=True,
     )
 

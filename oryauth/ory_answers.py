@@ -12,7 +12,7 @@ same way.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -106,26 +106,46 @@ def with_person_behind(caller: OryCaller, conf: OryAuthSettings) -> OryCaller:
     subject = caller.subject
     if not subject or subject == caller.client_id:
         return caller  # client_credentials: a machine, no person
-    user = user_for_subject(subject, conf)
-    if user is None:
+    person = person_behind(subject, conf)
+    if person is None:
         return caller
-    if not user.is_active:
+    if not person.is_active:
         return OryCaller(via=caller.via, problem="rejected", subject=subject)
-    version = caller_cache.user_version(caches[conf.CACHE_ALIAS], user.pk)
-    remember_user(user, subject, version)
-    return replace(caller, identity_id=subject, user_id=user.pk, user_version=version)
+    return replace(caller, identity_id=subject, user_id=person.user_id, user_version=person.version)
 
 
-def user_for_subject(subject: str, conf: OryAuthSettings) -> Any:
-    """The Django user of the Kratos identity a token was issued to.
+@dataclass(frozen=True)
+class Person:
+    """The Django user behind a Kratos identity, as a token's caller needs it."""
 
-    The identity is fetched from Kratos only when no user is linked to it yet:
-    later tokens of the same person cost no extra call, and none of the
-    database while this process holds a current copy of the user's row.
+    user_id: Any
+    version: str  # caller_cache.user_version when it was looked up
+    is_active: bool
+
+
+def person_behind(subject: str, conf: OryAuthSettings) -> Person | None:
+    """The Django user of the Kratos identity `subject` (a token's `sub`);
+    None when it names no identity.
+
+    From this process's current copy of the user's row when it has one (a
+    new token of a known person costs no query and no call), else the
+    database, else Kratos (the identity's first token provisions its user).
     """
-    remembered = caller_cache.remembered_user_of_identity(caches[conf.CACHE_ALIAS], subject)
+    cache = caches[conf.CACHE_ALIAS]
+    remembered = caller_cache.remembered_person(cache, subject)
     if remembered is not None:
-        return remembered
+        return Person(*remembered)
+    user = _user_for_subject(subject, conf)
+    if user is None:
+        return None
+    version = caller_cache.user_version(cache, user.pk)
+    remember_user(user, subject, version)
+    return Person(user.pk, version, user.is_active)
+
+
+def _user_for_subject(subject: str, conf: OryAuthSettings) -> Any:
+    """The user linked to the identity `subject`, provisioned from Kratos
+    when none is yet."""
     link = IdentityLink.objects.select_related("user").filter(issuer=conf.hydra_issuer, subject=subject).first()
     if link is not None:
         return link.user

@@ -14,6 +14,15 @@ from tests.support.stack import ensure_stack_up
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.fixture(autouse=True)
+def no_key_sets_held() -> None:
+    """Every test starts without this process's copies of key sets (tests
+    clear or plant the shared cache's, which a process's copy would hide)."""
+    from oryauth import jwks  # after pytest-django set Django up
+
+    jwks.forget_local_copies()
+
+
 @pytest.fixture(scope="session")
 def ory_stack() -> None:
     """Kratos, Hydra and the SMTP sink, started by tools/ory/up.sh if needed.

@@ -21,7 +21,7 @@ from django.test import Client
 from jose import jwk, jws
 from jose.utils import base64url_encode
 
-from oryauth import ory
+from oryauth import jwks, ory
 from oryauth.client import discovery
 from oryauth.client.idtoken import IdTokenInvalid, access_token_hash, verify_id_token
 from oryauth.client.models import RelyingPartyTokens
@@ -70,8 +70,13 @@ def trust_test_key(test_key: rsa.RSAPrivateKey) -> None:
     """Hydra's real JWKS plus the test's public key, as the cached JWKS: the
     claim checks behind a valid signature can then be exercised."""
     public = jwk.construct(test_key.public_key(), "RS256").to_dict()
-    keys = discovery.signing_keys() + [{**public, "kid": TEST_KID, "use": "sig", "alg": "RS256"}]
+    plant_cached_jwks(discovery.signing_keys() + [{**public, "kid": TEST_KID, "use": "sig", "alg": "RS256"}])
+
+
+def plant_cached_jwks(keys: list[dict[str, Any]]) -> None:
+    """`keys` as the cached JWKS, in the shared cache and (none held) in this process."""
     cache.set(discovery.cache_key("jwks"), {"keys": keys}, 3600)
+    jwks.forget_local_copies()
 
 
 def _b64json(segment: str) -> dict[str, Any]:
@@ -149,7 +154,7 @@ def test_an_unknown_kid_refetches_the_jwks_once_then_is_refused(
 def test_a_rotated_key_is_found_by_refetching_the_jwks(real: RealTokens, monkeypatch: pytest.MonkeyPatch) -> None:
     """The cached JWKS predates Hydra's current key (Hydra rotated): one refetch finds it."""
     discovery.provider_metadata()
-    cache.set(discovery.cache_key("jwks"), {"keys": []}, 3600)
+    plant_cached_jwks([])
     fetched = count_calls(monkeypatch, ory, "get_json")
 
     assert verify_id_token(real.id_token, nonce=real.nonce)["sub"] == real.claims["sub"]
