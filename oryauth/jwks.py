@@ -1,6 +1,7 @@
 """Signed JWTs checked against a JSON Web Key Set: the keys (cached in
-oryauth's cache, fetched again at most once per interval when a token names
-an unknown key) and the signature, with one algorithm allow-list.
+oryauth's cache and copied into each process, fetched again at most once per
+interval when a token names an unknown key) and the signature, with one
+algorithm allow-list.
 
 Used for every JWT oryauth verifies: ID and logout tokens (`oryauth.client`),
 and the Bearer JWTs the resource server checks without calling Ory

@@ -206,7 +206,7 @@ def resolve(credential: Credential, *, locally: bool = True) -> OryCaller:
 def _resolve_locally(credential: Credential, verify: Verifier, cache: Any, conf: OryAuthSettings) -> OryCaller:
     """A JWT checked in this process: no call to Ory, so nothing to share."""
     key = credential.cache_key
-    remembered = caller_cache.recalled_in_process(key)
+    remembered = caller_cache.recalled_in_process(key) if conf.SESSION_CACHE_TTL > 0 or conf.NEGATIVE_CACHE_TTL > 0 else None
     if isinstance(remembered, OryCaller) and _current(cache, remembered) is not None:
         return remembered
     caller = verify(credential.value, conf)

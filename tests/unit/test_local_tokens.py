@@ -23,7 +23,7 @@ from django.core.management.base import SystemCheckError
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
-from oryauth import caller_cache, ory
+from oryauth import caller_cache, jwks, local_tokens, ory
 from oryauth.decorators import scope_required
 from oryauth.errors import OryUnavailable
 from oryauth.local_token_checks import check_local_token_settings
@@ -172,6 +172,35 @@ def test_hydras_keys_are_fetched_once_for_many_new_tokens(upstream: Upstream, hy
 
     assert hydra.jwks_fetches == 1
     assert upstream.calls == []
+
+
+def test_a_process_checks_new_tokens_against_its_own_copy_of_hydras_keys(upstream: Upstream, hydra: FakeHydra) -> None:  # noqa: F811
+    me(sign(access_claims()))
+    caches["default"].delete(local_tokens.hydra_keys().cache_key)  # the shared cache let them go
+
+    assert me(sign(access_claims())).status_code == 200
+    assert hydra.jwks_fetches == 1
+
+
+def test_a_key_hydra_withdrew_is_refused_once_the_process_copy_and_the_cache_let_it_go(
+    upstream: Upstream, hydra: FakeHydra, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    monkeypatch.setattr(jwks, "LOCAL_COPY_SECONDS", 0)  # the copy's minute is over at once
+    assert me(sign(access_claims())).status_code == 200
+    hydra.keys = [public_jwk(rsa.generate_private_key(public_exponent=65537, key_size=2048), "RS256", "rsa-2")]
+    caches["default"].delete(local_tokens.hydra_keys().cache_key)  # DISCOVERY_CACHE_TTL is over
+
+    assert me(sign(access_claims())).status_code == 401
+
+
+def test_without_a_cache_period_every_request_checks_the_signature_again(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    settings.ORYAUTH = {**settings.ORYAUTH, "SESSION_CACHE_TTL": 0, "NEGATIVE_CACHE_TTL": 0}
+    checked = []
+    monkeypatch.setattr(local_tokens, "verify_signature", lambda *args: checked.append(1) or jwks.verify_signature(*args))
+    token = sign(access_claims())
+
+    assert [me(token).status_code for _ in range(3)] == [200, 200, 200]
+    assert len(checked) == 3
 
 
 def test_an_es256_token_is_accepted_like_an_rs256_one(upstream: Upstream) -> None:
