@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
@@ -280,6 +280,26 @@ def _matching_key(keys: list[dict[str, Any]], kid: Any, algorithm: str) -> int |
         candidates = [n for n in candidates if keys[n].get("kid") == kid]
     # Without a kid the choice must be unambiguous.
     return candidates[0] if len(candidates) == 1 or (kid is not None and candidates) else None
+
+
+def check_time_claims(claims: Mapping[str, Any], *, required: Collection[str], leeway: float, now: float) -> None:
+    """The time claims of a signature-checked JWT (RFC 7519, 4.1.4-6): `exp`
+    not passed, `nbf` reached, `iat` not in the future, each give or take
+    `leeway` seconds. Those in `required` must be there; any that is there
+    must be a timestamp. `TokenRefused` otherwise."""
+    for name in ("exp", "nbf", "iat"):
+        value = claims.get(name)
+        if name in required and not is_timestamp(value):
+            raise TokenRefused("missing_claim", f"the token lacks a usable {name!r} (a timestamp before year 10000)")
+        if value is not None and not is_timestamp(value):
+            raise TokenRefused("malformed", f"{name!r} is not a timestamp")
+    expires, not_before, issued = claims.get("exp"), claims.get("nbf"), claims.get("iat")
+    if expires is not None and now > expires + leeway:
+        raise TokenRefused("expired", f"expired {int(now - expires)} seconds ago")
+    if not_before is not None and not_before > now + leeway:
+        raise TokenRefused("not_yet_valid", f"'nbf' is {int(not_before - now)} seconds in the future")
+    if issued is not None and issued > now + leeway:
+        raise TokenRefused("issued_in_future", f"issued {int(issued - now)} seconds in the future (clock skew?)")
 
 
 # 9999-12-31: a larger "timestamp" is nonsense, and 10**400 would overflow

@@ -34,7 +34,7 @@ from . import ory
 from .callers import Credential, OryCaller
 from .conf import OryAuthSettings, oryauth_settings
 from .errors import OryError, OryProtocolError
-from .jwks import KeySet, TokenRefused, is_timestamp, unverified_issuer, verify_signature
+from .jwks import KeySet, TokenRefused, check_time_claims, is_timestamp, unverified_issuer, verify_signature
 from .ory_answers import person_behind, with_person_behind
 
 logger = logging.getLogger(__name__)
@@ -166,17 +166,8 @@ def verified_claims(token: str, keys: KeySet, issuer: str, conf: OryAuthSettings
     now, leeway = time.time(), conf.CLIENT_CLOCK_LEEWAY
     if claims.get("iss") != issuer:
         raise TokenRefused("wrong_issuer", f"issued by {str(claims.get('iss'))[:200]!r}, expected {issuer!r}")
-    expires = claims.get("exp")
-    if not is_timestamp(expires):
-        raise TokenRefused("missing_claim", "the token lacks a usable 'exp'")
-    if now > expires + leeway:
-        raise TokenRefused("expired", f"expired {int(now - expires)} seconds ago")
-    for name, problem in (("nbf", "not_yet_valid"), ("iat", "issued_in_future")):
-        value = claims.get(name)
-        if value is not None and not is_timestamp(value):
-            raise TokenRefused("malformed", f"'{name}' is not a timestamp")
-        if value is not None and value > now + leeway:
-            raise TokenRefused(problem, f"'{name}' is {int(value - now)} seconds in the future")
+    check_time_claims(claims, required=("exp",), leeway=leeway, now=now)
+    expires = claims["exp"]
     start = next((claims[n] for n in ("iat", "nbf") if is_timestamp(claims.get(n))), now)
     if expires - start > conf.JWT_MAX_LIFETIME + leeway:  # Hydra's 1 h tokens live 3601 s
         raise TokenRefused("lifetime_too_long", f"valid for {int(expires - start)} seconds, more than JWT_MAX_LIFETIME")

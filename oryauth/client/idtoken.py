@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import jwks
 from ..conf import oryauth_settings
-from ..jwks import is_timestamp
+from ..jwks import TokenRefused, check_time_claims, is_timestamp
 from .discovery import hydra_key_set, provider_metadata
 
 logger = logging.getLogger(__name__)
@@ -103,14 +103,10 @@ def check_claims(
     if (len(audiences) > 1 or "azp" in claims) and claims.get("azp") != conf.CLIENT_ID:
         raise IdTokenInvalid("wrong_azp", f"authorized party {claims.get('azp')!r} is not this site's client")
 
-    raw_expires, raw_issued = claims.get("exp"), claims.get("iat")
-    if not is_timestamp(raw_expires) or not is_timestamp(raw_issued):
-        raise IdTokenInvalid("missing_claim", "the token lacks a usable 'exp' or 'iat' (a finite timestamp before year 10000)")
-    expires, issued = float(raw_expires), float(raw_issued)  # ints stay exact below year 10000
-    if now > expires + leeway:
-        raise IdTokenInvalid("expired", f"expired {int(now - expires)} seconds ago")
-    if issued > now + leeway:
-        raise IdTokenInvalid("issued_in_future", f"issued {int(issued - now)} seconds in the future (clock skew?)")
+    try:
+        check_time_claims(claims, required=("exp", "iat"), leeway=leeway, now=now)
+    except TokenRefused as exc:
+        raise IdTokenInvalid(exc.reason, exc.message) from None
 
     if max_age is not None:
         check_auth_time(claims.get("auth_time"), max_age=max_age, now=now, leeway=leeway)

@@ -119,6 +119,23 @@ def test_a_non_finite_huge_or_non_numeric_exp_or_iat_is_refused(hydra: FakeHydra
     assert caught.value.reason == "missing_claim"
 
 
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"exp": int(time.time()) - 600}, "expired"),
+        ({"iat": int(time.time()) + 600}, "issued_in_future"),
+        ({"nbf": int(time.time()) + 600}, "not_yet_valid"),
+        ({"nbf": "soon"}, "malformed"),
+    ],
+    ids=["expired", "issued-in-the-future", "not-yet-valid", "nbf-not-a-timestamp"],
+)
+def test_an_id_token_outside_its_time_claims_is_refused(hydra: FakeHydra, changes: dict[str, Any], reason: str) -> None:
+    """The same time checks as every JWT oryauth verifies (jwks.check_time_claims)."""
+    with pytest.raises(IdTokenInvalid) as caught:
+        verify_id_token(sign(claims(**changes)), nonce="n-1")
+    assert caught.value.reason == reason
+
+
 def _json_number(value: object) -> str:
     if value != value:
         return "NaN"
