@@ -90,19 +90,25 @@ class KeySet:
         process share one fetch."""
         return self.local_copy(refresh=refresh).keys
 
-    def local_copy(self, *, refresh: bool = False, shared: bool = False) -> _LocalCopy:
-        """`shared=True` skips this process's copy (another process may have
-        fetched newer keys), `refresh=True` the shared cache too."""
+    def local_copy(self, *, refresh: bool = False) -> _LocalCopy:
+        """This process's copy of the keys, taken again from the shared cache
+        once it is LOCAL_COPY_SECONDS old (`refresh=True`: fetched anew)."""
         local = _local_copies.get(self.cache_key)
-        if local is not None and not (refresh or shared) and local.until > time.monotonic():
+        if local is not None and not refresh and local.until > time.monotonic():
             return local
         document = None if refresh else _cache_read(caches[oryauth_settings().CACHE_ALIAS], self.cache_key)
         if document is None:
             document = caller_cache.single_flight(self.cache_key, self._fetch_and_store, wait=2 * float(oryauth_settings().HTTP_TIMEOUT) + 1)
+        return self._held(document)
+
+    def _held(self, document: dict[str, Any]) -> _LocalCopy:
+        """`document` as this process's copy: the copy it holds (with the key
+        objects built from it) when the keys are the same."""
         keys = [k for k in document["keys"] if isinstance(k, dict)]
         until = time.monotonic() + min(LOCAL_COPY_SECONDS, oryauth_settings().DISCOVERY_CACHE_TTL)
+        local = _local_copies.get(self.cache_key)
         if local is not None and keys == local.keys:
-            local.until = until  # the same keys: keep the key objects built from them
+            local.until = until
             return local
         local = _local_copies[self.cache_key] = _LocalCopy(keys, until)
         return local
@@ -119,16 +125,20 @@ class KeySet:
         return document
 
     def refetched(self) -> _LocalCopy | None:
-        """The keys as the shared cache has them, when they changed since this
-        process took its copy; else fetched anew, because a token names a key
-        nobody has (the issuer rotated its keys). None when that fetch already
-        happened in the last REFETCH_INTERVAL seconds, in any process sharing
-        the cache."""
+        """Newer keys, because a token names a key this process's copy lacks:
+        the shared cache's when another process already took them, else
+        fetched anew (the issuer rotated its keys). None when neither has
+        newer keys to give: the fetch already happened in the last
+        REFETCH_INTERVAL seconds in a process sharing the cache, or the cache
+        fails (then nothing is fetched at all: a flood of made-up key ids must
+        not reach the issuer)."""
         held = _local_copies.get(self.cache_key)
-        shared = self.local_copy(shared=True)
-        if shared is not held:
-            return shared
         cache = caches[oryauth_settings().CACHE_ALIAS]
+        document = _cache_read(cache, self.cache_key)
+        if document is not None:
+            shared = self._held(document)
+            if shared is not held:
+                return shared
         try:
             first = cache.add(self.cache_key + ":refetched", True, REFETCH_INTERVAL)
         except Exception:  # noqa: BLE001 (without the shared guard, do not refetch at all)

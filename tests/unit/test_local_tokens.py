@@ -18,6 +18,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.http import HttpRequest, HttpResponse
@@ -278,6 +279,23 @@ def test_a_made_up_key_id_fetches_hydras_keys_again_at_most_once_per_interval(up
         assert me(sign(access_claims(), kid=f"made-up-{n}")).status_code == 401
 
     assert hydra.jwks_fetches == 2  # the first fetch, and one refetch for the whole flood
+
+
+def test_made_up_key_ids_while_the_cache_fails_fetch_nothing(
+    upstream: Upstream, hydra: FakeHydra, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """Without the shared cache there is no once-per-interval guard, so no refetch at all."""
+    me(sign(access_claims()))  # this process holds Hydra's keys
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("the cache is down")
+
+    for method in ("get", "add", "set"):
+        monkeypatch.setattr(LocMemCache, method, down)
+
+    assert [me(sign(access_claims(), kid=f"made-up-{n}")).status_code for n in range(20)] == [401] * 20
+    assert me(sign(access_claims())).status_code == 200  # the keys it holds still serve
+    assert hydra.jwks_fetches == 1
 
 
 def test_a_key_hydra_rotated_in_is_found_by_the_one_refetch(upstream: Upstream, hydra: FakeHydra) -> None:  # noqa: F811
