@@ -183,11 +183,17 @@ class CompactJWS:
         return issuer if isinstance(issuer, str) else ""
 
 
-@lru_cache(maxsize=32)
-def parsed(token: str) -> CompactJWS:
+def parsed(token: Any) -> CompactJWS:
     """`token` taken apart, or `TokenRefused` ("malformed"). The last few are
     kept: a request's token is read more than once (whose it is, then its
     signature), and parsing costs more than the rest of a check."""
+    if not isinstance(token, str):  # e.g. a JSON list where a peer owed a token
+        raise TokenRefused("malformed", "not a compact JWS (not a string)")
+    return _parsed(token)
+
+
+@lru_cache(maxsize=32)
+def _parsed(token: str) -> CompactJWS:
     try:
         signing_input = token.encode("ascii")
         header_part, payload_part, signature_part = signing_input.split(b".")

@@ -44,8 +44,8 @@ def test_hs256_is_refused_even_when_listed_in_the_settings(hydra: FakeHydra, set
     assert caught.value.reason == "algorithm_not_allowed"
 
 
-@pytest.mark.parametrize("garbage", ["", "not-a-jwt", "a.b", "!!!.@@@.###"])
-def test_garbage_is_refused_as_malformed(hydra: FakeHydra, garbage: str) -> None:
+@pytest.mark.parametrize("garbage", ["", "not-a-jwt", "a.b", "!!!.@@@.###", ["a", "list"], {"a": "dict"}, None, 42])
+def test_garbage_is_refused_as_malformed(hydra: FakeHydra, garbage: Any) -> None:
     with pytest.raises(IdTokenInvalid) as caught:
         verify_id_token(garbage, nonce="n-1")
     assert caught.value.reason == "malformed"
