@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import URLPattern
@@ -99,14 +99,23 @@ def content_security_policy(view: Callable[..., HttpResponseBase]) -> Callable[.
 
     @wraps(view)
     def with_policy(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = view(request, *args, **kwargs)
-        if HEADER not in response:
-            value = policy(getattr(response, _ADDITIONS, {}))
-            if value:
-                response[HEADER] = value
-        return response
+        return with_policy_header(view(request, *args, **kwargs))
 
     return with_policy
+
+
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
+
+
+def with_policy_header(response: ResponseT) -> ResponseT:
+    """`response` with oryauth's policy (and the page's additions), unless it
+    already has one: for pages oryauth renders outside its URL patterns
+    (Django's handler400 and handler500)."""
+    if HEADER not in response:
+        value = policy(getattr(response, _ADDITIONS, {}))
+        if value:
+            response[HEADER] = value
+    return response
 
 
 def with_content_security_policy(patterns: Sequence[URLPattern]) -> list[URLPattern]:

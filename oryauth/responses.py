@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from .csp import with_policy_header
 from .errors import OryError, OryProtocolError, OryRejected, OryUnavailable
 from .resolution import OryCaller, caller_of, has_header_credential
 
@@ -183,7 +184,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         else _("This site cannot reach its cache right now. Please try again in a moment."),
         "retry_url": request.get_full_path(),
     })
-    return HttpResponse(page, status=503, headers={"Retry-After": "5"})
+    return with_policy_header(HttpResponse(page, status=503, headers={"Retry-After": "5"}))
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -197,7 +198,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         "title": _("The request could not be read"),
         "message": _("This request was damaged or too large for this site. Please go back and try again."),
     })
-    return HttpResponse(page, status=400)
+    return with_policy_header(HttpResponse(page, status=400))
 
 
 class OryErrorPageMiddleware:

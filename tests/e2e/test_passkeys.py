@@ -72,6 +72,18 @@ def sign_in_with_password(page: Page, email: str) -> None:
     page.click('button[name="method"][value="password"]')
 
 
+def at_settings_after_a_password_sign_in(page: Page) -> tuple[str, str]:
+    """A new person with a password signs in and opens their settings:
+    their email and identity id."""
+    email = unique_email()
+    identity_id = identity_with_password(email)
+    sign_in_with_password(page, email)
+    assert shown_identity_id(page) == identity_id
+    page.get_by_test_id("account/settings").click()
+    page.wait_for_url(f"{SITE}/settings?flow=*")
+    return email, identity_id
+
+
 # Kratos's login page starts the browser's passkey autofill (conditional
 # mediation) on load; Chromium's virtual authenticator answers it at once, so
 # with autofill the person is signed in on arrival. Without it (a browser
@@ -136,13 +148,7 @@ def test_sign_up_with_a_passkey_sign_out_and_sign_in_with_it(devices: Any, local
 def test_security_key_as_second_factor_then_an_aal2_step_up_with_it(devices: Any) -> None:
     device = devices("fr-FR", SECURITY_KEY)
     page = device.page
-    email = unique_email()
-    identity_id = identity_with_password(email)
-
-    sign_in_with_password(page, email)
-    assert shown_identity_id(page) == identity_id
-    page.get_by_test_id("account/settings").click()
-    page.wait_for_url(f"{SITE}/settings?flow=*")
+    email, identity_id = at_settings_after_a_password_sign_in(page)
     key_form = page.locator('form[data-testid="flow/form/webauthn"]')
     key_form.locator('input[name="webauthn_register_displayname"]').fill("Clé USB")
     screenshot(page, "passkeys-settings-add-security-key-fr")
@@ -184,13 +190,7 @@ def test_security_key_as_second_factor_then_an_aal2_step_up_with_it(devices: Any
 def test_passkey_is_added_and_removed_in_settings(devices: Any) -> None:
     device = devices("es-ES", PASSKEY_DEVICE)
     page = device.page
-    email = unique_email()
-    identity_id = identity_with_password(email)
-
-    sign_in_with_password(page, email)
-    assert shown_identity_id(page) == identity_id
-    page.get_by_test_id("account/settings").click()
-    page.wait_for_url(f"{SITE}/settings?flow=*")
+    _, identity_id = at_settings_after_a_password_sign_in(page)
     passkeys = page.locator('form[data-testid="flow/form/passkey"]')
     passkeys.locator('button[name="passkey_register_trigger"]').click()
 

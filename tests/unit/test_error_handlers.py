@@ -16,6 +16,7 @@ def test_a_broken_multipart_body_gets_a_page_that_says_so_not_a_bare_400() -> No
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
     assert b"The request could not be read" in response.content
+    assert "script-src 'self'" in response["Content-Security-Policy"]  # oryauth's page, oryauth's policy
 
 
 def test_an_api_caller_gets_the_400_as_json() -> None:
@@ -34,6 +35,7 @@ def test_a_database_that_is_down_is_a_503_page_with_a_retry_link(caplog: pytest.
 
     assert response.status_code == 503 and response["Retry-After"] == "5"
     assert b'href="/protected/?tab=2"' in response.content
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert "The database is unavailable on /protected/" in caplog.text
 
 
@@ -44,3 +46,4 @@ def test_a_bug_stays_a_plain_500() -> None:
         response = server_error(RequestFactory().get("/"))
 
     assert response.status_code == 500
+    assert "Content-Security-Policy" not in response  # the site's own 500.html, the site's own policy
