@@ -97,6 +97,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
         **DATABASES["default"].get("OPTIONS", {}),
     }
+    # Tests get a file too, not Django's shared in-memory database: its table
+    # locks fail at once ("database table is locked") instead of waiting
+    # `timeout`, so a test reading while the live server wrote (a back-channel
+    # logout) made one of them fail.
+    DATABASES["default"].setdefault("TEST", {"NAME": str(BASE_DIR / "test-db.sqlite3")})
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A PostgreSQL that does not answer must fail a request in seconds (and
     # show the 503 page), not hold a worker thread for the OS's TCP timeout.

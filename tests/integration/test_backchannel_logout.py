@@ -59,8 +59,11 @@ def signed_in_relying_party() -> tuple[Client, requests.Session, AdminApiPortal,
 
 
 def seconds_until_session_is_gone(session_key: str, started: float) -> float:
-    """Poll the session store until the session is deleted (deadline)."""
-    while SessionStore().exists(session_key):
+    """Poll until the session and its stored tokens are deleted (deadline).
+    Both: the sessions are ended first, inside the transaction that deletes
+    the tokens, and a cache-backed session store shows that before the
+    transaction commits."""
+    while SessionStore().exists(session_key) or RelyingPartyTokens.objects.filter(session_key=session_key).exists():
         assert time.monotonic() - started < DEADLINE_SECONDS, "Hydra's back-channel logout did not end the session"
         time.sleep(0.005)  # polling interval, bounded by the deadline
     return time.monotonic() - started
