@@ -233,11 +233,6 @@ def verify_signature(token: str, key_set: KeySet) -> tuple[dict[str, Any], str]:
     return dict(jws.claims), algorithm
 
 
-def unverified_header(token: str) -> Mapping[str, Any]:
-    """The JOSE header of a compact JWS, not yet trusted."""
-    return parsed(token).header
-
-
 def unverified_issuer(token: str) -> str:
     """The `iss` a JWT claims, not yet trusted ("" when it names none): says
     which key set to check it against, and nothing more."""

@@ -172,7 +172,7 @@ def resolve(credential: Credential, *, locally: bool = True) -> OryCaller:
     verifier = local_verifier(credential, conf) if locally else None
     if verifier is not None:
         return _resolve_locally(credential, verifier, cache, conf)
-    caching = conf.SESSION_CACHE_TTL > 0 or conf.NEGATIVE_CACHE_TTL > 0
+    caching = _caching(conf)
     key = credential.cache_key
     if caching:
         cached = _cache_get(cache, key)
@@ -206,7 +206,7 @@ def resolve(credential: Credential, *, locally: bool = True) -> OryCaller:
 def _resolve_locally(credential: Credential, verify: Verifier, cache: Any, conf: OryAuthSettings) -> OryCaller:
     """A JWT checked in this process: no call to Ory, so nothing to share."""
     key = credential.cache_key
-    remembered = caller_cache.recalled_in_process(key) if conf.SESSION_CACHE_TTL > 0 or conf.NEGATIVE_CACHE_TTL > 0 else None
+    remembered = caller_cache.recalled_in_process(key) if _caching(conf) else None
     if isinstance(remembered, OryCaller) and _current(cache, remembered) is not None:
         return remembered
     caller = verify(credential.value, conf)
@@ -237,6 +237,11 @@ def _usable(cached: OryCaller) -> OryCaller | None:
     if cached.expires_at is not None and cached.expires_at <= datetime.now(timezone.utc):
         return None  # cache backends round TTLs; expiry is authoritative
     return cached
+
+
+def _caching(conf: OryAuthSettings) -> bool:
+    """Whether answers are remembered at all (either cache period is set)."""
+    return conf.SESSION_CACHE_TTL > 0 or conf.NEGATIVE_CACHE_TTL > 0
 
 
 def _cache_seconds(caller: OryCaller, conf: OryAuthSettings) -> int:
